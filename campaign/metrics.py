@@ -1,0 +1,114 @@
+"""Numbers the pages show, built from named queries and the scoring model."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from campaign import queries, scoring
+from campaign.store import get_meta
+
+
+@dataclass
+class ScoringSettings:
+    bonus_cap: float
+    pass_rate: float
+    year_weights: list[float]
+
+
+def settings(con: duckdb.DuckDBPyConnection) -> ScoringSettings:
+    return ScoringSettings(
+        bonus_cap=float(get_meta(con, "bonus_cap", "6")),
+        pass_rate=float(get_meta(con, "pass_rate", "0.8")),
+        year_weights=json.loads(get_meta(con, "year_weights", "[0.15, 0.25, 0.6]")),
+    )
+
+
+def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return queries.run(con, "framework_standards")
+
+
+def round_scores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per round: base, bonus, deduction, total, veto, peer rank and number of districts ranked."""
+    cfg = settings(con)
+    std = standards(con)
+    rounds = queries.run(con, "assessment_rounds")
+    obs = queries.run(con, "observation_totals_by_round")
+    survey = queries.run(con, "survey_rates_by_round")
+    bonus = queries.run(con, "bonus_by_round")
+    neg = queries.run(con, "negatives_by_round")
+    peers = queries.run(con, "peer_totals")
+    out = []
+    for r in rounds.itertuples(index=False):
+        rates = scoring.standard_rates(std, obs[obs["round_id"].eq(r.round_id)],
+                                       survey[survey["round_id"].eq(r.round_id)])
+        sc = scoring.round_total(rates, bonus[bonus["round_id"].eq(r.round_id)],
+                                 neg[neg["round_id"].eq(r.round_id)], cfg.bonus_cap)
+        p = peers.loc[peers["round_id"].eq(r.round_id), "total"].tolist()
+        out.append(dict(
+            round_id=r.round_id, round_name=r.round_name, assessor=r.assessor, held_on=r.held_on, year=r.year,
+            base=sc.base, bonus=sc.bonus, deduction=sc.deduction, total=sc.total, vetoed=sc.vetoed,
+            assessed=int(rates["assessed"].sum()), rank=scoring.peer_rank(sc.total, p) if p else None,
+            ranked=len(p) + 1 if p else None,
+        ))
+    return pd.DataFrame(out)
+
+
+@dataclass
+class RoundDetail:
+    round_id: int
+    rates: pd.DataFrame        # per standard: points, rate, earned, lost, …
+    attribution: pd.DataFrame  # per standard × street × department: lost
+    score: scoring.RoundScore
+
+
+def round_detail(con: duckdb.DuckDBPyConnection, round_id: int) -> RoundDetail:
+    cfg = settings(con)
+    std = standards(con)
+    obs = queries.run(con, "round_observations", round_id=round_id)
+    survey = queries.run(con, "survey_rates_by_round")
+    survey = survey[survey["round_id"].eq(round_id)]
+    bonus = queries.run(con, "bonus_by_round")
+    neg = queries.run(con, "negatives_by_round")
+    rates = scoring.standard_rates(std, obs, survey)
+    score = scoring.round_total(rates, bonus[bonus["round_id"].eq(round_id)],
+                                neg[neg["round_id"].eq(round_id)], cfg.bonus_cap)
+    return RoundDetail(round_id, rates, scoring.attribute_lost(rates, obs, survey), score)
+
+
+def lost_by(attribution: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Lost points summed per street or department, largest first (谁丢分谁负责)."""
+    g = attribution.groupby(by, as_index=False)["lost"].sum()
+    return g.sort_values("lost", ascending=False, ignore_index=True)
+
+
+def top_losing_standards(rates: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    cols = ["code", "name", "item", "method", "points", "rate", "lost"]
+    return rates[rates["assessed"]].sort_values("lost", ascending=False).head(n)[cols].reset_index(drop=True)
+
+
+def top_losing_standards_of_round(con: duckdb.DuckDBPyConnection, round_id: int, n: int = 3) -> pd.DataFrame:
+    return top_losing_standards(round_detail(con, round_id).rates, n)
+
+
+def _bottom(con, round_id: int, start, end, by: str, query: str, label: str) -> pd.DataFrame:
+    lost = lost_by(round_detail(con, round_id).attribution, by)
+    lost = lost[lost[by].ne(scoring.DISTRICT_LEVEL)]
+    week = queries.run(con, query, start=start, end=end)
+    out = week.merge(lost, on=by, how="outer").fillna({"lost": 0.0, "problems": 0, "deduction": 0.0})
+    out = out.sort_values(["lost", "problems"], ascending=False, ignore_index=True)
+    out["problems"] = out["problems"].astype(int)
+    return out.rename(columns={by: label, "lost": "测评失分", "problems": "本周问题数", "deduction": "本周扣分"})[
+        [label, "测评失分", "本周问题数", "本周扣分"]]
+
+
+def bottom_streets(con: duckdb.DuckDBPyConnection, round_id: int, start, end) -> pd.DataFrame:
+    """Streets by points lost in the round (谁丢分谁负责), with the week's problems."""
+    return _bottom(con, round_id, start, end, "street", "week_problems_by_street", "街道（镇）")
+
+
+def bottom_departments(con: duckdb.DuckDBPyConnection, round_id: int, start, end) -> pd.DataFrame:
+    """Departments by points lost in the round, with the week's problems."""
+    return _bottom(con, round_id, start, end, "department", "week_problems_by_department", "责任单位")

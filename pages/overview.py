@@ -1,0 +1,80 @@
+"""总览: where we stand this week — score and rank, the week's ledger, what costs most, who is at the bottom."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from campaign import ui
+
+f = ui.filters()
+st.title(f"总览 · {f.week.label}")
+
+rounds = ui.metric("round_scores")
+week = ui.query("week_summary", **f.params())
+prev = ui.query("week_summary", **{**f.params(), "start": f.week.previous.start, "end": f.week.previous.end})
+
+c = st.columns(6)
+if f.round_id is not None and not rounds.empty:
+    i = rounds.index[rounds["round_id"].eq(f.round_id)][0]
+    cur = rounds.loc[i]
+    before = rounds.loc[i - 1] if i > 0 else None
+    c[0].metric(f"测评总分 · {cur.round_name}", f"{cur.total:.2f}",
+                ui.fmt_delta(cur.total - before.total if before is not None else None, unit=" 分"))
+    if cur["rank"] is not None:
+        move = (before["rank"] - cur["rank"]) if before is not None and before["rank"] else None
+        c[1].metric("同组排名", f"第 {int(cur['rank'])} / {int(cur.ranked)} 名",
+                    None if move is None else (f"进 {int(move)} 位" if move > 0 else
+                                               f"退 {int(-move)} 位" if move < 0 else "持平"),
+                    delta_color="normal" if not move or move > 0 else "inverse")
+    if cur.vetoed:
+        st.error("本轮存在一票否决事项，测评结果不合格。")
+
+
+def _delta(col: str, digits: int = 0) -> str | None:
+    if week.empty or prev.empty:
+        return None
+    return ui.fmt_delta(float(week[col].iloc[0] - prev[col].iloc[0]), digits)
+
+
+w = week.iloc[0] if not week.empty else None
+c[2].metric("本周巡查点位", f"{int(w.sites_visited):,}" if w is not None else "—", _delta("sites_visited"))
+c[3].metric("本周发现问题", f"{int(w.problems_found):,}" if w is not None else "—", _delta("problems_found"),
+            delta_color="inverse")
+c[4].metric("本周整改完成", f"{int(w.closed):,}" if w is not None else "—", _delta("closed"))
+c[5].metric("逾期未整改", f"{int(w.overdue_at_end):,}" if w is not None else "—", _delta("overdue_at_end"),
+            delta_color="inverse")
+
+if f.round_id is None:
+    st.info("尚无测评数据：导入模拟测评结果后，这里显示得分、排名和丢分最多的指标。")
+    st.stop()
+
+detail = ui.metric("round_detail", round_id=f.round_id)
+top = ui.metric("top_losing_standards_of_round", round_id=f.round_id, n=3)
+left, right = st.columns([3, 2])
+with left:
+    lead = top.iloc[0] if not top.empty else None
+    title = f"丢分最多：{lead['name'][:18]}（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
+    fig = go.Figure(go.Bar(
+        x=top["lost"][::-1], y=[f"{r.code} {r.name[:16]}" for r in top.itertuples()][::-1], orientation="h",
+        marker_color=[ui.RED] + [ui.GREY] * (len(top) - 1) if len(top) else None,
+        text=[f"{v:.2f} 分（达标率 {r:.0%}）" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
+        textposition="auto", textfont=dict(size=18)))
+    fig.update_xaxes(title="失分")
+    st.plotly_chart(ui.style(fig, title, height=300), width="stretch", key="top3")
+with right:
+    st.markdown(f"**{f.round_name} 得分构成**")
+    s = detail.score
+    st.dataframe(
+        {"项目": ["测评得分", "加分", "负面清单扣分", "总分"],
+         "分值": [round(s.base, 2), round(s.bonus, 2), -round(s.deduction, 2), round(s.total, 2)]},
+        hide_index=True, width="stretch")
+
+b1, b2 = st.columns(2)
+streets = ui.metric("bottom_streets", round_id=f.round_id, start=f.week.start, end=f.week.end)
+depts = ui.metric("bottom_departments", round_id=f.round_id, start=f.week.start, end=f.week.end)
+with b1:
+    st.subheader(f"失分最多的街道（镇）· 末位：{streets.iloc[0]['街道（镇）']}" if len(streets) else "街道（镇）")
+    st.dataframe(streets.head(5), hide_index=True, width="stretch",
+                 column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})
+with b2:
+    st.subheader(f"失分最多的责任单位 · 末位：{depts.iloc[0]['责任单位']}" if len(depts) else "责任单位")
+    st.dataframe(depts.head(5), hide_index=True, width="stretch",
+                 column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})
