@@ -11,7 +11,12 @@ pages = {
     "指挥台": [
         st.Page("pages/overview.py", title="总览", icon="🏠", default=True, url_path="overview"),
     ],
+    "分析": [
+    ],
+    "工作": [
+    ],
 }
+pages = {section: entries for section, entries in pages.items() if entries}
 nav = st.navigation(pages)
 st.sidebar.markdown("## 创城指挥台")
 st.session_state["_filters"] = ui.sidebar_filters()

@@ -19,11 +19,15 @@ class ScoringSettings:
 
 
 def settings(con: duckdb.DuckDBPyConnection) -> ScoringSettings:
-    return ScoringSettings(
-        bonus_cap=float(get_meta(con, "bonus_cap", "6")),
-        pass_rate=float(get_meta(con, "pass_rate", "0.8")),
-        year_weights=json.loads(get_meta(con, "year_weights", "[0.15, 0.25, 0.6]")),
-    )
+    cur = con.cursor()
+    try:
+        return ScoringSettings(
+            bonus_cap=float(get_meta(cur, "bonus_cap", "6")),
+            pass_rate=float(get_meta(cur, "pass_rate", "0.8")),
+            year_weights=json.loads(get_meta(cur, "year_weights", "[0.15, 0.25, 0.6]")),
+        )
+    finally:
+        cur.close()
 
 
 def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

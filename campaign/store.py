@@ -53,7 +53,7 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
-    row = con.cursor().execute("SELECT value FROM store.meta WHERE key = ?", [key]).fetchone()
+    row = con.execute("SELECT value FROM store.meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else default
 
 
@@ -65,7 +65,12 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    return int(get_meta(con, "data_version", "0"))
+    """Read on a fresh cursor: safe from any thread of the app."""
+    cur = con.cursor()
+    try:
+        return int(get_meta(cur, "data_version", "0"))
+    finally:
+        cur.close()
 
 
 def init_store(path: Path | str, fw: Framework | None = None) -> Framework:

@@ -4,6 +4,7 @@ The only module of the package that imports Streamlit.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,9 @@ def _cached(db: str, ver: int, kind: str, name: str, params: tuple) -> object:
     con = _connection(db)
     if kind == "query":
         return queries.run(con, name, **dict(params))
-    return getattr(metrics, name)(con, **dict(params))
+    module, _, func = name.rpartition(".")
+    mod = importlib.import_module(f"campaign.{module}") if module else metrics
+    return getattr(mod, func)(con, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
@@ -51,7 +54,11 @@ def query(name: str, **params) -> pd.DataFrame:
 
 
 def metric(name: str, **params):
-    """A metrics function's result (campaign.metrics.<name>), cached until the data changes."""
+    """A domain function's result, cached until the data changes.
+
+    ``name`` is a function of campaign.metrics (``"round_scores"``) or ``"module.function"`` of another
+    campaign module (``"analysis.street_ranking"``); it takes the connection first, then keyword parameters.
+    """
     return _cached(str(db_path()), version(), "metric", name, tuple(sorted(params.items())))
 
 
@@ -83,15 +90,15 @@ def sidebar_filters() -> Filters:
     latest = query("latest_activity_date")["latest"].iloc[0]
     latest = pd.Timestamp(latest).date() if pd.notna(latest) else date.today()
     last_week = week_of(latest, office.campaign_start)
-    weeks = [week_number(n, office.campaign_start) for n in range(last_week.number, 0, -1)] or [last_week]
-    labels = {w.number: w.label for w in weeks}
+    weeks = {f"第{n}周": n for n in range(last_week.number, 0, -1)} or {f"第{last_week.number}周": last_week.number}
     rounds = query("assessment_rounds").sort_values("held_on", ascending=False)
-    round_names = dict(zip(rounds["round_id"], rounds["round_name"]))
+    round_ids = dict(zip(rounds["round_name"], rounds["round_id"]))
     sb = st.sidebar
     sb.markdown("#### 筛选")
-    n = sb.selectbox("周次", list(labels), format_func=labels.get, key="week", bind="query-params")
-    rid = sb.selectbox("测评轮次", list(round_names), format_func=round_names.get, key="round",
-                       bind="query-params") if round_names else None
+    wlabel = sb.selectbox("周次", list(weeks), key="week", bind="query-params")
+    week = week_number(weeks.get(wlabel, last_week.number), office.campaign_start)
+    sb.caption(f"{week.start:%Y-%m-%d} 至 {week.end:%Y-%m-%d}")
+    rname = sb.selectbox("测评轮次", list(round_ids), key="round", bind="query-params") if round_ids else None
     street = sb.selectbox("街道（镇）", _options("street_list", "street"), index=None, placeholder=ALL,
                           key="street", bind="query-params")
     dept = sb.selectbox("责任单位", _options("department_list", "department"), index=None, placeholder=ALL,
@@ -100,9 +107,9 @@ def sidebar_filters() -> Filters:
                          key="site_type", bind="query-params")
     cat = sb.selectbox("问题类别", _options("category_list", "category"), index=None, placeholder=ALL,
                        key="category", bind="query-params")
-    week = week_number(int(n), office.campaign_start) if n is not None else last_week
+    rid = round_ids.get(rname) if rname is not None else None
     return Filters(week=week, round_id=int(rid) if rid is not None else None,
-                   round_name=round_names.get(rid, "（无测评数据）"), street=street, department=dept,
+                   round_name=rname or "（无测评数据）", street=street, department=dept,
                    site_type=stype, category=cat)
 
 

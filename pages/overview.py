@@ -6,6 +6,7 @@ from campaign import ui
 
 f = ui.filters()
 st.title(f"总览 · {f.week.label}")
+st.caption(f"测评：{f.round_name}　｜　督查：{f.week.start:%Y年%m月%d日}至{f.week.end:%m月%d日}")
 
 rounds = ui.metric("round_scores")
 week = ui.query("week_summary", **f.params())
@@ -16,11 +17,11 @@ if f.round_id is not None and not rounds.empty:
     i = rounds.index[rounds["round_id"].eq(f.round_id)][0]
     cur = rounds.loc[i]
     before = rounds.loc[i - 1] if i > 0 else None
-    c[0].metric(f"测评总分 · {cur.round_name}", f"{cur.total:.2f}",
+    c[0].metric("测评总分", f"{cur.total:.2f}",
                 ui.fmt_delta(cur.total - before.total if before is not None else None, unit=" 分"))
     if cur["rank"] is not None:
         move = (before["rank"] - cur["rank"]) if before is not None and before["rank"] else None
-        c[1].metric("同组排名", f"第 {int(cur['rank'])} / {int(cur.ranked)} 名",
+        c[1].metric(f"同组排名（共{int(cur.ranked)}个）", f"第 {int(cur['rank'])} 名",
                     None if move is None else (f"进 {int(move)} 位" if move > 0 else
                                                f"退 {int(-move)} 位" if move < 0 else "持平"),
                     delta_color="normal" if not move or move > 0 else "inverse")
@@ -54,7 +55,8 @@ with left:
     title = f"丢分最多：{lead['name'][:18]}（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
     fig = go.Figure(go.Bar(
         x=top["lost"][::-1], y=[f"{r.code} {r.name[:16]}" for r in top.itertuples()][::-1], orientation="h",
-        marker_color=[ui.RED] + [ui.GREY] * (len(top) - 1) if len(top) else None,
+        marker_color=([ui.GREY] * (len(top) - 1) + [ui.RED]) if len(top) else None,
+        hovertext=top["name"][::-1], hoverinfo="text+x",
         text=[f"{v:.2f} 分（达标率 {r:.0%}）" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
         textposition="auto", textfont=dict(size=18)))
     fig.update_xaxes(title="失分")
@@ -71,10 +73,10 @@ b1, b2 = st.columns(2)
 streets = ui.metric("bottom_streets", round_id=f.round_id, start=f.week.start, end=f.week.end)
 depts = ui.metric("bottom_departments", round_id=f.round_id, start=f.week.start, end=f.week.end)
 with b1:
-    st.subheader(f"失分最多的街道（镇）· 末位：{streets.iloc[0]['街道（镇）']}" if len(streets) else "街道（镇）")
+    st.subheader(f"街道失分榜 · 末位 {streets.iloc[0]['街道（镇）']}" if len(streets) else "街道失分榜")
     st.dataframe(streets.head(5), hide_index=True, width="stretch",
                  column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})
 with b2:
-    st.subheader(f"失分最多的责任单位 · 末位：{depts.iloc[0]['责任单位']}" if len(depts) else "责任单位")
+    st.subheader(f"部门失分榜 · 末位 {depts.iloc[0]['责任单位']}" if len(depts) else "部门失分榜")
     st.dataframe(depts.head(5), hide_index=True, width="stretch",
                  column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})
