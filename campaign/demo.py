@@ -207,6 +207,8 @@ def build_demo(path: Path | str, scale: float = 1.0, seed: int = 2026, fw: Frame
         p.unlink(missing_ok=True)
     con = connect(tmp)
     try:
+        # bounded memory at any scale: DuckDB writes out what does not fit
+        con.execute("SET memory_limit = '1GB'")
         create_schema(con)
         load_framework_into(con, fw)
         set_meta(con, "district", DISTRICT)

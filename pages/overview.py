@@ -23,8 +23,8 @@ if f.round_id is not None and not rounds.empty:
         move = (before["rank"] - cur["rank"]) if before is not None and before["rank"] else None
         c[1].metric(f"同组排名（共{int(cur.ranked)}个）", f"第 {int(cur['rank'])} 名",
                     None if move is None else (f"进 {int(move)} 位" if move > 0 else
-                                               f"退 {int(-move)} 位" if move < 0 else "持平"),
-                    delta_color="normal" if not move or move > 0 else "inverse")
+                                               f"-退 {int(-move)} 位" if move < 0 else "与上轮持平"),
+                    delta_color="normal" if move else "off", delta_arrow="auto" if move else "off")
     if cur.vetoed:
         st.error("本轮存在一票否决事项，测评结果不合格。")
 

@@ -29,6 +29,8 @@ def wait_for_page(page, title: str | None = None) -> None:
         """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
                  && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')""",
         timeout=60_000)
+    if page.query_selector('[data-testid="stDataFrame"]'):
+        page.wait_for_timeout(2500)  # tables paint on a canvas after load
     if title:
         page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
