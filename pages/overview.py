@@ -52,14 +52,14 @@ top = ui.metric("top_losing_standards_of_round", round_id=f.round_id, n=3)
 left, right = st.columns([3, 2])
 with left:
     lead = top.iloc[0] if not top.empty else None
-    title = f"丢分最多：{lead['name'][:18]}（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
+    title = f"丢分最多：{lead.code} {lead['name'][:10]}…（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
     fig = go.Figure(go.Bar(
-        x=top["lost"][::-1], y=[f"{r.code} {r.name[:16]}" for r in top.itertuples()][::-1], orientation="h",
+        x=top["lost"][::-1], y=[f"{r.code} {r.name[:12]}" for r in top.itertuples()][::-1], orientation="h",
         marker_color=([ui.GREY] * (len(top) - 1) + [ui.RED]) if len(top) else None,
         hovertext=top["name"][::-1], hoverinfo="text+x",
-        text=[f"{v:.2f} 分（达标率 {r:.0%}）" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
-        textposition="auto", textfont=dict(size=18)))
-    fig.update_xaxes(title="失分")
+        text=[f"{v:.2f} 分 · 达标率 {r:.0%}" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
+        textposition="outside", textfont=dict(size=17), cliponaxis=False))
+    fig.update_xaxes(title="失分", range=[0, float(top["lost"].max() or 1) * 1.6])
     st.plotly_chart(ui.style(fig, title, height=300), width="stretch", key="top3")
 with right:
     st.markdown(f"**{f.round_name} 得分构成**")
