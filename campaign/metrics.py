@@ -97,22 +97,21 @@ def top_losing_standards_of_round(con: duckdb.DuckDBPyConnection, round_id: int,
     return top_losing_standards(round_detail(con, round_id).rates, n)
 
 
-def _bottom(con, round_id: int, start, end, by: str, query: str, label: str) -> pd.DataFrame:
-    lost = lost_by(round_detail(con, round_id).attribution, by)
-    lost = lost[lost[by].ne(scoring.DISTRICT_LEVEL)]
-    week = queries.run(con, query, start=start, end=end)
+def lost_by_street(con: duckdb.DuckDBPyConnection, round_id: int) -> pd.DataFrame:
+    """Points lost in the round per street (谁丢分谁负责); online material has no street and is left out."""
+    lost = lost_by(round_detail(con, round_id).attribution, "street")
+    return lost[lost["street"].ne(scoring.DISTRICT_LEVEL)].reset_index(drop=True)
+
+
+def lost_by_department(con: duckdb.DuckDBPyConnection, round_id: int) -> pd.DataFrame:
+    """Points lost in the round per responsible department."""
+    return lost_by(round_detail(con, round_id).attribution, "department")
+
+
+def bottom_table(lost: pd.DataFrame, week: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
+    """Round losses next to the week's problems, worst first: the overview's bottom lists."""
     out = week.merge(lost, on=by, how="outer").fillna({"lost": 0.0, "problems": 0, "deduction": 0.0})
     out = out.sort_values(["lost", "problems"], ascending=False, ignore_index=True)
     out["problems"] = out["problems"].astype(int)
     return out.rename(columns={by: label, "lost": "测评失分", "problems": "本周问题数", "deduction": "本周扣分"})[
         [label, "测评失分", "本周问题数", "本周扣分"]]
-
-
-def bottom_streets(con: duckdb.DuckDBPyConnection, round_id: int, start, end) -> pd.DataFrame:
-    """Streets by points lost in the round (谁丢分谁负责), with the week's problems."""
-    return _bottom(con, round_id, start, end, "street", "week_problems_by_street", "街道（镇）")
-
-
-def bottom_departments(con: duckdb.DuckDBPyConnection, round_id: int, start, end) -> pd.DataFrame:
-    """Departments by points lost in the round, with the week's problems."""
-    return _bottom(con, round_id, start, end, "department", "week_problems_by_department", "责任单位")

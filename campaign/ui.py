@@ -5,6 +5,7 @@ The only module of the package that imports Streamlit.
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -48,9 +49,22 @@ def _cached(db: str, ver: int, kind: str, name: str, params: tuple) -> object:
     return getattr(mod, func)(con, **dict(params))
 
 
+_locks: dict[tuple, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _once(kind: str, name: str, params: dict):
+    """Cached call; sessions asking the same thing at once wait for one computation instead of repeating it."""
+    key = (str(db_path()), version(), kind, name, tuple(sorted(params.items())))
+    with _locks_guard:
+        lock = _locks.setdefault(key[2:], threading.Lock())
+    with lock:
+        return _cached(*key)
+
+
 def query(name: str, **params) -> pd.DataFrame:
     """A named query's result, cached until the data changes."""
-    return _cached(str(db_path()), version(), "query", name, tuple(sorted(params.items())))
+    return _once("query", name, params)
 
 
 def metric(name: str, **params):
@@ -59,7 +73,7 @@ def metric(name: str, **params):
     ``name`` is a function of campaign.metrics (``"round_scores"``) or ``"module.function"`` of another
     campaign module (``"analysis.street_ranking"``); it takes the connection first, then keyword parameters.
     """
-    return _cached(str(db_path()), version(), "metric", name, tuple(sorted(params.items())))
+    return _once("metric", name, params)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import ui
+from campaign import metrics, ui
 
 f = ui.filters()
 st.title(f"总览 · {f.week.label}")
@@ -70,8 +70,10 @@ with right:
         hide_index=True, width="stretch")
 
 b1, b2 = st.columns(2)
-streets = ui.metric("bottom_streets", round_id=f.round_id, start=f.week.start, end=f.week.end)
-depts = ui.metric("bottom_departments", round_id=f.round_id, start=f.week.start, end=f.week.end)
+week_streets = ui.query("week_problems_by_street", start=f.week.start, end=f.week.end)
+week_depts = ui.query("week_problems_by_department", start=f.week.start, end=f.week.end)
+streets = metrics.bottom_table(ui.metric("lost_by_street", round_id=f.round_id), week_streets, "street", "街道（镇）")
+depts = metrics.bottom_table(ui.metric("lost_by_department", round_id=f.round_id), week_depts, "department", "责任单位")
 with b1:
     st.subheader(f"街道失分榜 · 末位 {streets.iloc[0]['街道（镇）']}" if len(streets) else "街道失分榜")
     st.dataframe(streets.head(5), hide_index=True, width="stretch",
