@@ -18,7 +18,12 @@ def _progress(frac: float, msg: str) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from campaign.demo import build_demo
 
-    summary = build_demo(args.db, scale=args.scale, seed=args.seed, progress=None if args.quiet else _progress)
+    guard = _hold(args.db, args.wait, "可先停止看板再生成") if Path(args.db).exists() else None
+    try:  # holding the old store's lock: a running dashboard is never left reading a replaced file
+        summary = build_demo(args.db, scale=args.scale, seed=args.seed, progress=None if args.quiet else _progress)
+    finally:
+        if guard is not None:
+            guard.close()
     size_mb = Path(summary.path).stat().st_size / 1e6
     result = dict(summary.__dict__, size_mb=round(size_mb, 1), seconds=round(summary.seconds, 2))
     if args.json:
@@ -28,6 +33,130 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"问题 {summary.problems:,} 条，测评 {summary.rounds} 轮；用时 {summary.seconds:.1f} 秒，"
               f"文件 {size_mb:.1f} MB")
     return 0
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _hold(db: Path, wait: float, hint: str, read_only: bool = False):
+    """The store opened for this process, waiting while the dashboard holds it; exits with a message if it stays
+    busy."""
+    from campaign.store import StoreBusy, open_for_write
+
+    try:
+        return open_for_write(db, wait, log=_say, hint=hint, read_only=read_only)
+    except StoreBusy as exc:
+        raise SystemExit(f"错误：{exc}") from None
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from campaign import ops
+
+    if not Path(args.db).is_file():
+        _say(f"错误：找不到数据库「{args.db}」。")
+        return 2
+    out = Path(args.out) if args.out else Path(args.db).resolve().parent / "backups"
+    if out.is_dir() or not out.suffix:
+        out = out / ops.default_backup_name(args.db)
+    from campaign.store import StoreBusy
+
+    try:
+        ops.backup_file(args.db, out, args.wait, _say)
+    except StoreBusy as exc:
+        raise SystemExit(f"错误：{exc}") from None
+    summary = ops.inspect_store(out)
+    print(f"已备份到 {out}（{out.stat().st_size / 1e6:.1f} MB）：{summary.text()}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from campaign import ops
+
+    try:
+        res = ops.restore(args.file, args.db, wait=args.wait, log_fn=_say)
+    except ops.OpsError as exc:
+        _say(f"错误：{exc} 数据库未作任何改动。")
+        return 1
+    print(res.text())
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from campaign import ops
+
+    if not Path(args.db).is_file():
+        _say(f"错误：找不到数据库「{args.db}」。")
+        return 2
+    con = _hold(args.db, args.wait, "可在看板「系统管理」页的自助查询中运行", read_only=True)
+    try:
+        df = ops.run_sql(con, args.query, max_rows=args.limit, timeout=args.timeout)
+    except ops.OpsError as exc:
+        _say(f"错误：{exc}")
+        return 2
+    finally:
+        con.close()
+    if args.csv:
+        df.to_csv(sys.stdout, index=False)
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            print(df.to_string(index=False) if len(df) else "（没有结果）")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from campaign.bench import main as bench_main
+
+    return bench_main(args.rows, args.runs, args.json, args.smoke)
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from campaign import auth
+
+    try:
+        if args.action == "add":
+            if args.password_stdin or not sys.stdin.isatty():
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("密码（至少 8 位）：")
+                if getpass.getpass("再输一次：") != password:
+                    print("两次输入的密码不一致。", file=sys.stderr)
+                    return 2
+            user = auth.add_user(args.name, password, args.role, args.display or "")
+            print(f"已保存账号 {user.name}（{auth.ROLES[user.role]}）到 {auth.accounts_path()}")
+        elif args.action == "remove":
+            auth.remove_user(args.name)
+            print(f"已删除账号 {args.name}")
+        else:
+            for name, entry in sorted(auth.load_accounts().items()):
+                print(f"{name}\t{auth.ROLES.get(entry.get('role'), entry.get('role'))}\t{entry.get('display', '')}")
+    except auth.AuthError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from campaign.ingest.cli import run
+
+    return run(args)
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from campaign.whatif import run_cli
+
+    return run_cli(args.db, args.round, args.set, args.fix, args.target_score, args.target_rank, args.max_actions,
+                   args.effort, args.json)
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    from campaign.briefing.cli import run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +169,73 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2026, help="随机种子（相同种子，数据相同）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出摘要")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("backup", help="备份数据库（一致快照，写完才改名到位）")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--out", default=None, help="备份文件或目录（默认数据库旁的 backups/ 目录，文件名带时间）")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复数据库（先检查备份，原子替换，原库保留为 .before-restore）")
+    p.add_argument("file", type=Path, help="备份文件（.duckdb）")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("sql", help="只读查询数据视图（不能修改数据、不能读写文件）")
+    p.add_argument("query", help="一条 SELECT 语句，如 \"SELECT street, count(*) FROM problems GROUP BY 1\"")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--csv", action="store_true", help="以 CSV 输出（可重定向到文件）")
+    p.add_argument("--limit", type=int, default=100_000, help="最多输出的行数（默认 10 万）")
+    p.add_argument("--timeout", type=float, default=60.0, help="查询超时秒数（默认 60）")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("bench", help="性能基准：查询、页面、导入、推演、并发、内存")
+    p.add_argument("--rows", type=int, default=1_000_000, help="问题条数（生成或复用 .bench/ 下的演示库）")
+    p.add_argument("--runs", type=int, default=5, help="每项重复次数（取中位数和 p95；正式测量至少 5 次）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--smoke", action="store_true", help="只检查能否跑通，不以目标判定退出码")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("user", help="账号管理：add / remove / list")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?", default="")
+    p.add_argument("--role", choices=["viewer", "editor", "admin"], default="viewer",
+                   help="viewer 领导（只读）；editor 创城办（导入、发布）；admin 管理员")
+    p.add_argument("--display", default="", help="显示名，如“王主任”")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("import", help="导入督查台账、测评结果、问卷调查、兄弟区县得分（.xlsx/.xls/.csv）；撤销导入")
+    from campaign.ingest.cli import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("whatif", help="推演：调整达标率看总分和排名；或求达到目标总分/名次的最省整改方案")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--round", type=int, default=None, help="基准测评轮次编号（默认最近一轮）")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=RATE",
+                   help="目标达标率，可多次给出：标准编码、item:、section:、site_type:、category:、street:、"
+                        "department:、indicator:，如 site_type:农贸市场=0.9；多个条件用逗号连接")
+    p.add_argument("--fix", action="append", default=[], metavar="KEY",
+                   help="把匹配的未整改问题视为已整改，如 street:北关街道；all 为全部")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--target-score", type=float, default=None, help="求达到该总分的最省方案")
+    target.add_argument("--target-rank", type=int, default=None, help="求达到该同组名次的最省方案")
+    p.add_argument("--max-actions", type=int, default=None, help="方案最多包含的整改项数")
+    p.add_argument("--effort", default=None, help="工作量估计文件（默认 data/whatif_effort.yaml）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("briefing", help="周调度会通报：生成某一周的 Word 通报和 Excel 附表")
+    from campaign.briefing.cli import add_arguments as briefing_arguments
+
+    briefing_arguments(p)
+    p.set_defaults(func=cmd_briefing)
 
     return parser
 

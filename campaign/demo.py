@@ -359,7 +359,8 @@ def _generate(con, fw: Framework, scale: float, seed: int, progress) -> dict:
             slow = close_days[dept] * (1.0 + 0.5 * (street_weak[site_street[p_site]] - 1.0))
             days = np.where(card == 0, np.where(wr.random(n) < 0.75, 0, wr.integers(1, 4, n)),
                             np.round(wr.exponential(slow * np.where(card == 2, 1.6, 1.0))).astype(np.int64))
-            never = wr.random(n) < 0.012 * close_days[dept] / 3.0
+            # a few problems are never fixed: mostly yellow/red cards at slow departments (hard cases, not litter)
+            never = wr.random(n) < np.choose(card, [0.0005, 0.008, 0.02]) * close_days[dept] / 3.0
             closed = p_found + days
             is_closed = (~never) & (closed <= end_ord)
             status = np.where(is_closed, np.where(closed <= end_ord - 7, 3, 2),

@@ -93,19 +93,15 @@ def top_losing_standards(rates: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return rates[rates["assessed"]].sort_values("lost", ascending=False).head(n)[cols].reset_index(drop=True)
 
 
-def top_losing_standards_of_round(con: duckdb.DuckDBPyConnection, round_id: int, n: int = 3) -> pd.DataFrame:
-    return top_losing_standards(round_detail(con, round_id).rates, n)
-
-
-def lost_by_street(con: duckdb.DuckDBPyConnection, round_id: int) -> pd.DataFrame:
-    """Points lost in the round per street (谁丢分谁负责); online material has no street and is left out."""
-    lost = lost_by(round_detail(con, round_id).attribution, "street")
+def street_losses(attribution: pd.DataFrame) -> pd.DataFrame:
+    """Points lost per street (谁丢分谁负责); online material has no street and is left out."""
+    lost = lost_by(attribution, "street")
     return lost[lost["street"].ne(scoring.DISTRICT_LEVEL)].reset_index(drop=True)
 
 
-def lost_by_department(con: duckdb.DuckDBPyConnection, round_id: int) -> pd.DataFrame:
-    """Points lost in the round per responsible department."""
-    return lost_by(round_detail(con, round_id).attribution, "department")
+def department_losses(attribution: pd.DataFrame) -> pd.DataFrame:
+    """Points lost per responsible department."""
+    return lost_by(attribution, "department")
 
 
 def bottom_table(lost: pd.DataFrame, week: pd.DataFrame, by: str, label: str) -> pd.DataFrame:

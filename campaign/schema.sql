@@ -66,3 +66,52 @@ CREATE OR REPLACE VIEW main.bonus_awards AS
 CREATE OR REPLACE VIEW main.negative_events AS
     SELECT e.round_id, e.code, coalesce(n.name, e.note) AS name, e.occurred_on, e.deduction, e.veto
     FROM store.negative_events e LEFT JOIN store.negative_items n USING (code);
+
+-- Imports (campaign/ingest). Every committed import is one row of import_log; rows it wrote carry its
+-- import_id; a row it changed is first copied to the matching *_versions table (superseded_by = the import),
+-- which is both the history and what undo restores. import_created lists the streets, departments, sites and
+-- rounds an import added (removed on undo when nothing refers to them any more).
+CREATE TABLE IF NOT EXISTS store.import_log (
+    import_id INTEGER PRIMARY KEY, file_name VARCHAR, file_hash VARCHAR, kind VARCHAR, imported_at TIMESTAMP,
+    imported_by VARCHAR, rows_read INTEGER, accepted INTEGER, updated INTEGER, unchanged INTEGER,
+    duplicates INTEGER, quarantined INTEGER, skipped INTEGER, details VARCHAR,
+    undone_at TIMESTAMP, undone_by VARCHAR);
+CREATE TABLE IF NOT EXISTS store.import_quarantine (
+    import_id INTEGER, sheet VARCHAR, row_number INTEGER, column_name VARCHAR, value VARCHAR, reason VARCHAR);
+CREATE TABLE IF NOT EXISTS store.import_created (import_id INTEGER, entity VARCHAR, key VARCHAR);
+CREATE TABLE IF NOT EXISTS store.name_aliases (
+    entity VARCHAR, name VARCHAR, canonical VARCHAR, decided_at TIMESTAMP, decided_by VARCHAR,
+    PRIMARY KEY (entity, name));
+CREATE TABLE IF NOT EXISTS store.problem_versions (
+    problem_id VARCHAR, found_on DATE, site_id INTEGER, site VARCHAR, site_type VARCHAR, street VARCHAR,
+    department VARCHAR, category VARCHAR, standard_code VARCHAR, description VARCHAR, deduction DOUBLE,
+    card VARCHAR, deadline DATE, status VARCHAR, closed_on DATE, source VARCHAR, inspection_id BIGINT,
+    import_id INTEGER, superseded_by INTEGER, superseded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS store.assessment_score_versions (
+    round_id INTEGER, standard_code VARCHAR, site_id INTEGER, site VARCHAR, site_type VARCHAR,
+    street VARCHAR, department VARCHAR, score DOUBLE, max_score DOUBLE, import_id INTEGER,
+    superseded_by INTEGER, superseded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS store.survey_rate_versions (
+    round_id INTEGER, street VARCHAR, indicator VARCHAR, rate DOUBLE, respondents INTEGER, import_id INTEGER,
+    superseded_by INTEGER, superseded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS store.peer_score_versions (
+    round_id INTEGER, peer VARCHAR, total DOUBLE, import_id INTEGER, superseded_by INTEGER, superseded_at TIMESTAMP);
+
+CREATE OR REPLACE VIEW main.import_log AS
+    SELECT import_id, file_name, file_hash, kind, imported_at, imported_by, rows_read, accepted, updated,
+           unchanged, duplicates, quarantined, skipped, undone_at, undone_by
+    FROM store.import_log;
+CREATE OR REPLACE VIEW main.problem_history AS
+    SELECT v.problem_id, v.import_id, l.imported_at, v.status, v.closed_on, v.deadline, v.card, v.deduction,
+           v.department, v.superseded_at, false AS is_current
+    FROM store.problem_versions v LEFT JOIN store.import_log l ON l.import_id = v.import_id
+    UNION ALL
+    SELECT p.problem_id, p.import_id, l.imported_at, p.status, p.closed_on, p.deadline, p.card, p.deduction,
+           p.department, NULL::TIMESTAMP, true
+    FROM store.problems p LEFT JOIN store.import_log l ON l.import_id = p.import_id;
+
+-- What-if scenarios (推演方案) saved by name. settings is JSON text: a list of {"key": KEY, "rate": RATE} and
+-- {"fix": KEY} objects (the same scenario the page's share link carries as KEY=RATE;fix:KEY text).
+CREATE TABLE IF NOT EXISTS store.scenarios (
+    name VARCHAR PRIMARY KEY, settings VARCHAR, created_at TIMESTAMP, created_by VARCHAR);
+CREATE OR REPLACE VIEW main.scenarios AS SELECT name, settings, created_at, created_by FROM store.scenarios;

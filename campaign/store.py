@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -23,6 +27,14 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def upgrade_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a store written by an earlier version up to this one's tables and views (idempotent)."""
+    has_store = con.execute(
+        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'store'").fetchone()[0]
+    if has_store:
+        create_schema(con)
 
 
 def load_framework_into(con: duckdb.DuckDBPyConnection, fw: Framework | None = None) -> Framework:
@@ -57,11 +69,21 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
     return row[0] if row else default
 
 
+_writes_in_process = 0
+
+
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
     """Every write ends by bumping this; caches are keyed on it."""
+    global _writes_in_process
     version = int(get_meta(con, "data_version", "0")) + 1
     set_meta(con, "data_version", str(version))
+    _writes_in_process += 1
     return version
+
+
+def writes_in_process() -> int:
+    """How many writes this process has made: lets a cache notice its own writes at once."""
+    return _writes_in_process
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -74,7 +96,30 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def init_store(path: Path | str, fw: Framework | None = None) -> Framework:
-    """Create an empty store with the framework loaded (used by import into a new --db)."""
+    """Create an empty store with the framework loaded (used by import into a new --db).
+
+    A new file is built under a temporary name and linked into place only when complete, so a crash never
+    leaves a store without its framework; when two processes race, the first one's file stays."""
+    path = Path(path)
+    if path.exists():
+        return _init_into(path, fw)
+    tmp = path.with_name(f".{path.name}.init-{os.getpid()}-{threading.get_ident()}")
+    _remove_db(tmp)
+    try:
+        fw = _init_into(tmp, fw)
+        try:
+            os.link(tmp, path)  # atomic, and never replaces a store another process has just made
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+        return fw
+    finally:
+        _remove_db(tmp)
+
+
+def _init_into(path: Path, fw: Framework | None) -> Framework:
     con = connect(path)
     try:
         con.execute("BEGIN")
@@ -85,6 +130,61 @@ def init_store(path: Path | str, fw: Framework | None = None) -> Framework:
         return fw
     finally:
         con.close()
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, Path(f"{path}.wal")):
+        p.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# One process writes. The dashboard holds the store open for as long as it runs; within it, writes (imports,
+# undo, saved scenarios) take ``write_lock`` so that they follow one another instead of conflicting, while
+# readers keep reading consistent snapshots on their own cursors. Another process (the command line) waits.
+write_lock = threading.RLock()
+
+BUSY_HINT = "可在看板「数据导入」页导入"
+
+
+class StoreBusy(RuntimeError):
+    """Another process (the running dashboard) holds the store; the message is in Chinese."""
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, duckdb.IOException) and ("Could not set lock" in text or "Conflicting lock" in text)
+
+
+def open_for_write(path: Path | str, wait: float = 60.0, log: Callable[[str], None] | None = None,
+                   hint: str = BUSY_HINT, read_only: bool = False,
+                   interval: float = 0.5) -> duckdb.DuckDBPyConnection:
+    """Open the store for this process, waiting up to ``wait`` seconds while another process holds it.
+
+    DuckDB lets one process open a file for writing and locks every other process out; a command-line
+    import while the dashboard runs therefore says so (``log``), retries, and finally raises StoreBusy — the
+    store is never touched by a process that did not get the lock."""
+    return wait_for(path, lambda: duckdb.connect(str(path), read_only=read_only), wait, log, hint, interval)
+
+
+def wait_for(path: Path | str, attempt: Callable, wait: float = 60.0, log: Callable[[str], None] | None = None,
+             hint: str = BUSY_HINT, interval: float = 0.5):
+    """``attempt()`` (which opens or attaches the store ``path``), retried while another process holds the file."""
+    path = Path(path)
+    deadline = time.monotonic() + max(0.0, wait)
+    told = False
+    while True:
+        try:
+            return attempt()
+        except duckdb.IOException as exc:
+            if not is_lock_conflict(exc):
+                raise
+            if not told and log is not None:
+                log(f"看板正在使用数据库 {path}，等待中……（{hint}）")
+                told = True
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"数据库 {path} 仍被另一个程序（如正在运行的看板）占用，已等待 {wait:g} 秒，"
+                                f"未作任何改动。{hint}，或稍后再试（--wait 可延长等待）。") from None
+            time.sleep(interval)
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,7 @@ import streamlit as st
 
 from campaign import metrics, queries
 from campaign.config import db_path, load_office
-from campaign.store import data_version
+from campaign.store import data_version, upgrade_schema, writes_in_process
 from campaign.weeks import Week, week_number, week_of
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -27,7 +28,15 @@ ALL = "全部"
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path)
+    from campaign import ops
+
+    con = duckdb.connect(path)
+    upgrade_schema(con)
+    try:
+        ops.start_auto_backup(con, path)  # CAMPAIGN_BACKUP_HOURS / _DIR / _KEEP; the app holds the file's lock
+    except ops.OpsError as exc:
+        st.warning(f"自动备份未启动：{exc}")
+    return con
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -35,12 +44,21 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _connection(str(db_path()))
 
 
-def version() -> int:
-    return data_version(connection())
+_seen = {"db": None, "version": 0, "writes": -1, "at": 0.0}
+VERSION_TTL_S = 1.0
+
+
+def version() -> tuple[int, int]:
+    """The data version caches are keyed on: this process's own writes show at once; the stored version is
+    re-read at most once a second (another process can only write while this one has let the file go)."""
+    db, writes, now = str(db_path()), writes_in_process(), time.monotonic()
+    if db != _seen["db"] or writes != _seen["writes"] or now - _seen["at"] > VERSION_TTL_S:
+        _seen.update(db=db, version=data_version(connection()), writes=writes, at=now)
+    return _seen["version"], writes
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(db: str, ver: int, kind: str, name: str, params: tuple) -> object:
+def _cached(db: str, ver: tuple, kind: str, name: str, params: tuple) -> object:
     con = _connection(db)
     if kind == "query":
         return queries.run(con, name, **dict(params))
@@ -86,11 +104,48 @@ class Filters:
     department: str | None
     site_type: str | None
     category: str | None
+    date_from: date | None = None  # a date range (按日期区间) replaces the week when both ends are set
+    date_to: date | None = None
+
+    @property
+    def by_range(self) -> bool:
+        return self.date_from is not None and self.date_to is not None
+
+    @property
+    def start(self) -> date:
+        return min(self.date_from, self.date_to) if self.by_range else self.week.start
+
+    @property
+    def end(self) -> date:
+        return max(self.date_from, self.date_to) if self.by_range else self.week.end
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def prev_start(self) -> date:
+        """The period just before, of the same length (the week before, or the range shifted back)."""
+        return self.start - timedelta(days=self.days)
+
+    @property
+    def prev_end(self) -> date:
+        return self.start - timedelta(days=1)
+
+    @property
+    def period_label(self) -> str:
+        """第52周 or 2026-10-01至2026-11-22."""
+        return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}" if self.by_range else f"第{self.week.number}周"
+
+    @property
+    def period_word(self) -> str:
+        """周 for a campaign week, 期 for a date range (上周 / 上期)."""
+        return "期" if self.by_range else "周"
 
     def params(self) -> dict:
         """The filter values as bound parameters of a named query."""
-        return dict(start=self.week.start, end=self.week.end, prev_start=self.week.previous.start,
-                    prev_end=self.week.previous.end, round_id=self.round_id, street=self.street,
+        return dict(start=self.start, end=self.end, prev_start=self.prev_start,
+                    prev_end=self.prev_end, round_id=self.round_id, street=self.street,
                     department=self.department, site_type=self.site_type, category=self.category)
 
 
@@ -109,9 +164,21 @@ def sidebar_filters() -> Filters:
     round_ids = dict(zip(rounds["round_name"], rounds["round_id"]))
     sb = st.sidebar
     sb.markdown("#### 筛选")
-    wlabel = sb.selectbox("周次", list(weeks), key="week", bind="query-params")
-    week = week_number(weeks.get(wlabel, last_week.number), office.campaign_start)
-    sb.caption(f"{week.start:%Y-%m-%d} 至 {week.end:%Y-%m-%d}")
+    date_from = date_to = None
+    week = last_week
+    if sb.toggle("按日期区间", key="by_range", bind="query-params",
+                 help="打开后按起止日期统计，代替周次；与之比较的上一期为紧挨着的同样天数。"):
+        date_from = sb.date_input("起始日期", value=last_week.start - timedelta(days=21), key="from",
+                                  bind="query-params", format="YYYY-MM-DD")
+        date_to = sb.date_input("结束日期", value=last_week.end, key="to", bind="query-params",
+                                format="YYYY-MM-DD")
+        if date_from and date_to:
+            date_from, date_to = min(date_from, date_to), max(date_from, date_to)
+            sb.caption(f"{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}（{(date_to - date_from).days + 1} 天）")
+    else:
+        wlabel = sb.selectbox("周次", list(weeks), key="week", bind="query-params")
+        week = week_number(weeks.get(wlabel, last_week.number), office.campaign_start)
+        sb.caption(f"{week.start:%Y-%m-%d} 至 {week.end:%Y-%m-%d}")
     rname = sb.selectbox("测评轮次", list(round_ids), key="round", bind="query-params") if round_ids else None
     street = sb.selectbox("街道（镇）", _options("street_list", "street"), index=None, placeholder=ALL,
                           key="street", bind="query-params")
@@ -124,13 +191,45 @@ def sidebar_filters() -> Filters:
     rid = round_ids.get(rname) if rname is not None else None
     return Filters(week=week, round_id=int(rid) if rid is not None else None,
                    round_name=rname or "（无测评数据）", street=street, department=dept,
-                   site_type=stype, category=cat)
+                   site_type=stype, category=cat, date_from=date_from or None, date_to=date_to or None)
 
 
 def filters() -> Filters:
     """The filters set by the sidebar in this run (dashboard.py sets them before the page runs)."""
     f = st.session_state.get("_filters")
+    if f is None:
+        through_entry()
+        signed_in()
     return f if f is not None else sidebar_filters()
+
+
+def through_entry() -> None:
+    """Make sure this run goes through dashboard.py (navigation, login, roles).
+
+    The first visitor after a start who opens a page's link directly gets that page run alone, as in Streamlit's
+    old pages/ folder mode, because dashboard.py has not yet called st.navigation in this process. Switch the
+    process to dashboard.py's navigation and run again, so the link shows the page it names, behind the login.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # A session that already went through dashboard.py needs no second pass (rerunning would drop the click
+    # that started this run; the page itself still checks the user). Streamlit's AppTest re-enters the folder
+    # mode on every run; a server leaves it for good at the first st.navigation.
+    if PagesManager.uses_pages_directory and not st.session_state.get(ENTERED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+ENTERED = "_through_dashboard"  # set by dashboard.py on every run
+
+
+def signed_in():
+    """The current user; without one, the sign-in form instead of the page."""
+    user = current_user()
+    if user is None:
+        login_form()
+        st.stop()
+    return user
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -156,3 +255,159 @@ def fmt_delta(value: float, digits: int = 2, unit: str = "") -> str | None:
 
 def db_file() -> Path:
     return db_path()
+
+
+# ----------------------------------------------------------------------------------------------------
+def current_user():
+    """The signed-in user; on a dashboard that only this machine can reach and has no accounts, a local admin.
+
+    Returns None when a login is required and nobody has signed in yet.
+    """
+    from campaign import auth
+
+    if not auth.login_required(st.get_option("server.address")):
+        return auth.LOCAL_ADMIN
+    user = st.session_state.get("_user")
+    if user is None:
+        return None
+    # looked up again on every run: a removed account or a changed role takes effect at the user's next click
+    entry = auth.load_accounts().get(user.name)
+    if not entry or entry.get("role") not in auth.ROLES:
+        logout()
+        return None
+    if entry["role"] != user.role or entry.get("display", user.name) != user.display:
+        user = auth.User(user.name, entry["role"], entry.get("display", user.name))
+        st.session_state["_user"] = user
+    return user
+
+
+def can(role: str) -> bool:
+    """Whether the current user has at least ``role`` (to show or hide a control; writes check again)."""
+    user = current_user()
+    return user is not None and user.can(role)
+
+
+def require(role: str) -> None:
+    """Stop the page for users below ``role`` (pages a role cannot use are also left out of the navigation)."""
+    from campaign import auth
+
+    through_entry()  # a page's first call: a page opened before dashboard.py ran goes through it first
+    signed_in()
+    if not can(role):
+        st.error(f"此页面需要“{auth.ROLES[role]}”权限。")
+        st.stop()
+
+
+def write(fn, *args, role: str = "editor", **kwargs):
+    """Run a write ``fn(connection, *args, **kwargs)`` for a user with at least ``role``, one write at a time.
+
+    Every write of the app goes through here: the role is checked again at the moment of writing (a hidden
+    button is not a permission), and the process-wide write lock makes concurrent imports, undos and saves
+    follow one another; readers keep reading consistent snapshots on their own cursors meanwhile."""
+    from campaign.store import write_lock
+
+    require(role)
+    with write_lock:
+        return fn(connection(), *args, **kwargs)
+
+
+def logout() -> None:
+    for key in ("_user", "_filters"):
+        st.session_state.pop(key, None)
+
+
+def login_form() -> None:
+    """The sign-in form; nothing else of the dashboard is shown or run before a successful sign-in."""
+    from campaign import auth
+
+    st.title("创城指挥台 · 登录")
+    if not auth.load_accounts():
+        st.warning("尚未创建账号。请在服务器上运行：python -m campaign user add 用户名 --role admin")
+    with st.form("login"):
+        name = st.text_input("用户名", key="login_name")
+        password = st.text_input("密码", type="password", key="login_password")
+        ok = st.form_submit_button("登录", type="primary")
+    if ok:
+        name = name.strip()
+        wait = auth.throttle.blocked(name)
+        if wait:
+            st.error(f"登录失败次数过多，请 {wait} 秒后再试。")
+            return
+        user = auth.authenticate(name, password)
+        if user is None:
+            auth.throttle.failed(name)
+            st.error("用户名或密码不正确。")
+        else:
+            auth.throttle.succeeded(name)
+            st.session_state["_user"] = user
+            st.rerun()
+
+
+def sidebar_account(user) -> None:
+    """Who is signed in, with what role, and the sign-out button."""
+    from campaign import auth
+
+    sb = st.sidebar
+    sb.divider()
+    sb.caption(f"当前用户：{user.display or user.name}（{auth.ROLES.get(user.role, user.role)}）")
+    if user is not auth.LOCAL_ADMIN and sb.button("退出登录", key="logout", icon=":material/logout:"):
+        logout()
+        st.rerun()
+
+
+# ----------------------------------------------------------------------------------------------------
+def excel_bytes(df: pd.DataFrame, sheet: str = "数据") -> bytes:
+    """One table as an .xlsx the office can edit: bold header, frozen first row, columns wide enough for CJK."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
+        df.to_excel(xw, sheet_name=sheet[:31], index=False)
+        ws = xw.sheets[sheet[:31]]
+        ws.freeze_panes(1, 0)
+        for i, col in enumerate(df.columns):
+            cells = [str(col)] + [str(v) for v in df[col].head(200)]
+            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in c) for c in cells)
+            ws.set_column(i, i, min(max(width + 2, 8), 60))
+    return buf.getvalue()
+
+
+def excel_download(df: pd.DataFrame, filename: str, key: str, label: str = "下载 Excel") -> None:
+    """A download button for one table as Excel; the file is built only when the button is clicked."""
+    name = filename if filename.endswith(".xlsx") else f"{filename}.xlsx"
+    st.download_button(label, data=lambda: excel_bytes(df, sheet=Path(name).stem), file_name=name,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=key, on_click="ignore", icon=":material/download:")
+
+
+def small_multiples(panels: list[dict], title: str, cols: int = 5, y_range: list | None = None,
+                    y_suffix: str = "", row_height: int = 190) -> go.Figure:
+    """A grid of small line charts in the meeting-room style; panels: dicts with title, x, y, colour (and name).
+
+    Built as plain figure data (plotly's subplot helpers validate every axis and take a tenth of a second).
+    """
+    import math
+
+    rows = max(1, math.ceil(len(panels) / cols))
+    base = style(go.Figure(), title, height=row_height * rows + 90).to_plotly_json()["layout"]
+    ax_x, ax_y = base.pop("xaxis", {}), base.pop("yaxis", {})
+    hgap, vgap = 0.02, 0.12 if rows > 1 else 0.0
+    w = (1 - hgap * (cols - 1)) / cols
+    h = (1 - vgap * (rows - 1)) / rows
+    data, notes = [], []
+    for i, p in enumerate(panels):
+        r, c = divmod(i, cols)
+        n = "" if i == 0 else str(i + 1)
+        x0, y1 = c * (w + hgap), 1 - r * (h + vgap)
+        base[f"xaxis{n}"] = {**ax_x, "domain": [round(x0, 6), round(min(x0 + w, 1.0), 6)], "anchor": f"y{n}",
+                             "showticklabels": False}
+        base[f"yaxis{n}"] = {**ax_y, "domain": [round(max(y1 - h, 0.0), 6), round(y1, 6)], "anchor": f"x{n}",
+                             "range": y_range,
+                             "ticksuffix": y_suffix, "showticklabels": c == 0, "tickfont": {"size": 13}}
+        notes.append({"text": p["title"], "x": x0 + w / 2, "y": y1, "xref": "paper", "yref": "paper",
+                      "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 17}})
+        data.append({"type": "scatter", "x": list(p["x"]), "y": list(p["y"]), "xaxis": f"x{n}", "yaxis": f"y{n}",
+                     "mode": "lines+markers", "line": {"color": p["colour"], "width": 3}, "marker": {"size": 6},
+                     "showlegend": False, "name": p.get("name", p["title"])})
+    base["annotations"] = notes
+    return go.Figure({"data": data, "layout": base}, _validate=False)

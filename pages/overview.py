@@ -5,12 +5,12 @@ import streamlit as st
 from campaign import metrics, ui
 
 f = ui.filters()
-st.title(f"总览 · {f.week.label}")
-st.caption(f"测评：{f.round_name}　｜　督查：{f.week.start:%Y年%m月%d日}至{f.week.end:%m月%d日}")
+st.title(f"总览 · {f.period_label}")
+st.caption(f"测评：{f.round_name}　｜　督查：{f.start:%Y年%m月%d日}至{f.end:%m月%d日}")
 
 rounds = ui.metric("round_scores")
 week = ui.query("week_summary", **f.params())
-prev = ui.query("week_summary", **{**f.params(), "start": f.week.previous.start, "end": f.week.previous.end})
+prev = ui.query("week_summary", **{**f.params(), "start": f.prev_start, "end": f.prev_end})
 
 c = st.columns(6)
 if f.round_id is not None and not rounds.empty:
@@ -36,10 +36,11 @@ def _delta(col: str, digits: int = 0) -> str | None:
 
 
 w = week.iloc[0] if not week.empty else None
-c[2].metric("本周巡查点位", f"{int(w.sites_visited):,}" if w is not None else "—", _delta("sites_visited"))
-c[3].metric("本周发现问题", f"{int(w.problems_found):,}" if w is not None else "—", _delta("problems_found"),
+this = f"本{f.period_word}"
+c[2].metric(f"{this}巡查点位", f"{int(w.sites_visited):,}" if w is not None else "—", _delta("sites_visited"))
+c[3].metric(f"{this}发现问题", f"{int(w.problems_found):,}" if w is not None else "—", _delta("problems_found"),
             delta_color="inverse")
-c[4].metric("本周整改完成", f"{int(w.closed):,}" if w is not None else "—", _delta("closed"))
+c[4].metric(f"{this}整改完成", f"{int(w.closed):,}" if w is not None else "—", _delta("closed"))
 c[5].metric("逾期未整改", f"{int(w.overdue_at_end):,}" if w is not None else "—", _delta("overdue_at_end"),
             delta_color="inverse")
 
@@ -48,7 +49,7 @@ if f.round_id is None:
     st.stop()
 
 detail = ui.metric("round_detail", round_id=f.round_id)
-top = ui.metric("top_losing_standards_of_round", round_id=f.round_id, n=3)
+top = metrics.top_losing_standards(detail.rates, 3)
 left, right = st.columns([3, 2])
 with left:
     lead = top.iloc[0] if not top.empty else None
@@ -70,10 +71,10 @@ with right:
         hide_index=True, width="stretch")
 
 b1, b2 = st.columns(2)
-week_streets = ui.query("week_problems_by_street", start=f.week.start, end=f.week.end)
-week_depts = ui.query("week_problems_by_department", start=f.week.start, end=f.week.end)
-streets = metrics.bottom_table(ui.metric("lost_by_street", round_id=f.round_id), week_streets, "street", "街道（镇）")
-depts = metrics.bottom_table(ui.metric("lost_by_department", round_id=f.round_id), week_depts, "department", "责任单位")
+week_streets = ui.query("week_problems_by_street", start=f.start, end=f.end)
+week_depts = ui.query("week_problems_by_department", start=f.start, end=f.end)
+streets = metrics.bottom_table(metrics.street_losses(detail.attribution), week_streets, "street", "街道（镇）")
+depts = metrics.bottom_table(metrics.department_losses(detail.attribution), week_depts, "department", "责任单位")
 with b1:
     st.subheader(f"街道失分榜 · 末位 {streets.iloc[0]['街道（镇）']}" if len(streets) else "街道失分榜")
     st.dataframe(streets.head(5), hide_index=True, width="stretch",

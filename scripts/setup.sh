@@ -29,7 +29,9 @@ if [ "$mode" = "--dev" ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need+=(fonts-noto-color-emoji)  # page icons in screenshots
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # reads the briefing's PDF in the tests
   if [ ${#need[@]} -gt 0 ]; then
     echo "安装测试所需的系统软件：${need[*]}"
     sudo_cmd=""

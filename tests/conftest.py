@@ -12,6 +12,17 @@ from campaign.demo import build_demo
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings(tmp_path_factory):
+    """Tests never read the machine's own accounts file nor write automatic backups (tests that need either
+    set them themselves); the dashboard under test therefore needs no login, as on a developer's machine."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAMPAIGN_ACCOUNTS", str(tmp_path_factory.mktemp("accounts") / "none.yaml"))
+        mp.delenv("CAMPAIGN_REQUIRE_LOGIN", raising=False)
+        mp.setenv("CAMPAIGN_BACKUP_HOURS", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "campaign.duckdb"

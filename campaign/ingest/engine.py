@@ -1,0 +1,456 @@
+"""The import engine: one file → checked rows → one transaction (insert, update with history, log).
+
+Steps: read the file (read.py) → find each sheet's header and map it (mapping.py) → decide the kind →
+gather the rows of every sheet of that kind, skipping blank and total rows and dropping exact repeats →
+parse and check every value (values.py, kinds.py) → rows with any problem go to quarantine, whole →
+upsert the rest (upsert.py) and write the import log (log.py). A dry run does everything and rolls back.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from campaign.ingest import mapping, values
+from campaign.ingest.mapping import IND_PREFIX, KINDS, Aliases, Header
+from campaign.ingest.names import NameFlag
+from campaign.ingest.read import ImportRefused, Workbook, read_bytes
+
+__all__ = ["ImportRefused", "ImportResult", "import_file"]
+
+_TOTAL_EXACT = re.compile(r"^(全区|全市|全县|本周|本月|总)?(合计|小计|总计|累计|汇总)[:：]?$")
+_TOTAL_LOOSE = re.compile(r"^(全区|全市|全县|本周|本月)?(合计|小计|总计|累计|汇总)")
+_NOTE = re.compile(r"^(注|备注|说明|制表|填表|填报|审核|审核人|统计人|数据来源|联系人|负责人|签发|单位负责人)[:：]?")
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    header_rows: list[int]          # 1-based, as the spreadsheet shows them
+    columns: dict[str, str]         # header in the file → 字段
+    data_rows: int
+    unmapped: list[str]
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    file_hash: str
+    kind: str | None = None
+    kind_label: str | None = None
+    fmt: str | None = None
+    encoding: str | None = None
+    sheets: list[SheetInfo] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: int = 0        # new rows written
+    updated: int = 0         # existing rows changed (status, closing date …), old version kept
+    unchanged: int = 0       # already in the store exactly so
+    duplicates: int = 0      # rows repeating another row of the file exactly (dropped)
+    quarantined: int = 0     # rows held back, with reasons
+    skipped: int = 0         # blank, total (合计/小计) and note rows
+    skipped_detail: dict[str, int] = field(default_factory=dict)
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["工作表", "行号", "列", "原值", "原因"]))
+    quarantine_rows: dict[str, pd.DataFrame] = field(default_factory=dict)  # sheet → original rows held back
+    name_flags: list[NameFlag] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    created: dict[str, list[str]] = field(default_factory=dict)
+    import_id: int | None = None
+    dry_run: bool = False
+    refused: str | None = None
+    previous_import: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def written(self) -> bool:
+        return self.import_id is not None and not self.dry_run
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in (
+            "file_name", "file_hash", "kind", "kind_label", "fmt", "encoding", "rows_read", "accepted", "updated",
+            "unchanged", "duplicates", "quarantined", "skipped", "skipped_detail", "notes", "created", "import_id",
+            "dry_run", "refused", "previous_import", "skipped_sheets")}
+        d["seconds"] = round(self.seconds, 3)
+        d["sheets"] = [asdict(s) for s in self.sheets]
+        d["name_flags"] = [dict(asdict(f), reason=f.reason) for f in self.name_flags]
+        d["quarantine"] = self.quarantine.astype(object).where(self.quarantine.notna(), None).to_dict("records")
+        return d
+
+
+# ----------------------------------------------------------------------------------------------------
+@dataclass
+class Frame:
+    """The rows of all sheets of the chosen kind, one raw (unparsed) object array per field."""
+
+    cols: dict[str, np.ndarray]
+    sheet: np.ndarray                      # sheet name per row
+    row: np.ndarray                        # 1-based row number in its sheet
+    headers: dict[tuple[str, str], str]    # (sheet, field) → header text as written
+    originals: dict[str, tuple[list[str], list[list]]]  # sheet → (header names, all rows)
+    titles: list[str]
+    facts: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.row)
+
+    def col(self, fld: str) -> np.ndarray | None:
+        return self.cols.get(fld)
+
+    def fact(self, fld: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct cells) of a field, computed once."""
+        if fld not in self.facts:
+            self.facts[fld] = values.factorize(self.cols[fld])
+        return self.facts[fld]
+
+    def take(self, idx: np.ndarray) -> Frame:
+        return Frame({k: v[idx] for k, v in self.cols.items()}, self.sheet[idx], self.row[idx], self.headers,
+                     self.originals, self.titles, {k: (c[idx], u) for k, (c, u) in self.facts.items()})
+
+
+def _tables(wb: Workbook, al: Aliases) -> tuple[list[tuple[str, list[list], Header]], list[str]]:
+    found, skipped = [], []
+    for sh in wb.sheets:
+        if not any(any(not values.is_empty(v) for v in r) for r in sh.rows[:200]):
+            if len(wb.sheets) > 1:
+                skipped.append(f"工作表「{sh.name}」是空的，已跳过。")
+            continue
+        h = mapping.locate_header(sh.rows, al)
+        if h is None:
+            skipped.append(f"工作表「{sh.name}」没有找到表头，已跳过。")
+            continue
+        found.append((sh.name, sh.rows, h))
+    return found, skipped
+
+
+def round_from_title(title: str) -> str | None:
+    """"临江区2026年第二轮模拟测评实地考察得分" → "2026年第二轮模拟测评"."""
+    t = re.sub(r"\s+", "", title)
+    m = re.search(r"\d{4}年[^，,。；;（(]*?(测评|国测)", t) or \
+        re.search(r"第[一二三四五六七八九十\d]+轮[^，,。；;（(]*?测评", t)
+    return m.group(0) if m else None
+
+
+def _choose_kind(tables, kind: str | None, file_name: str, al: Aliases, round_name: str | None,
+                 res: ImportResult) -> tuple[str, list]:
+    def title_ok(h: Header) -> bool:
+        return bool(round_name) or round_from_title(h.title) is not None
+
+    if not tables:
+        raise ImportRefused(f"文件「{file_name}」中没有找到数据表（没有可识别的表头行）。"
+                            "请确认这是督查问题台账、测评结果、问卷调查结果或兄弟区县得分的导出表。")
+    if kind is None:
+        votes: dict[str, int] = {}
+        for _, _, h in tables:
+            fits = [(k, *mapping.kind_fit(h, KINDS[k], title_ok(h))) for k in KINDS]
+            fits = [f for f in fits if f[1]]
+            if fits:
+                best = max(fits, key=lambda f: f[2])[0]
+                votes[best] = votes.get(best, 0) + 1
+        if not votes:
+            _refuse_missing(tables, None, file_name, al, title_ok)
+        kind = max(votes, key=votes.get)
+    spec = KINDS[kind]
+    chosen = []
+    for name, rows, h in tables:
+        if mapping.missing_required(h, spec, title_ok(h)):
+            res.skipped_sheets.append(f"工作表「{name}」不是{spec.label}（缺少必需列），已跳过。")
+        else:
+            chosen.append((name, rows, h))
+    if not chosen:
+        _refuse_missing(tables, kind, file_name, al, title_ok)
+    return kind, chosen
+
+
+def _refuse_missing(tables, kind: str | None, file_name: str, al: Aliases, title_ok) -> None:
+    name, _, h = max(tables, key=lambda t: len(t[2].fields))
+    if kind is None:
+        kind = max(KINDS, key=lambda k: mapping.kind_fit(h, KINDS[k], title_ok(h))[1])
+        lead = f"文件「{file_name}」不是可识别的数据表：最接近{KINDS[kind].label}，但"
+    else:
+        lead = f"文件「{file_name}」不是{KINDS[kind].label}："
+    miss = mapping.missing_required(h, KINDS[kind], title_ok(h))
+    need = "、".join("或".join(al.label(a) if a != IND_PREFIX else "知晓率等指标列" for a in alts) for alts in miss)
+    seen = "、".join(h.seen()) or "（无）"
+    raise ImportRefused(f"{lead}工作表「{name}」缺少必需列：{need}。看到的表头：{seen}。"
+                        "如果只是表头写法不同，请在 data/header_aliases.yaml 中为该字段增加别名。")
+
+
+def _cell_flags(fact: tuple[np.ndarray, np.ndarray], words: bool = True) -> dict[str, np.ndarray]:
+    """Per row: empty, total (合计 as the whole cell), total_loose (a cell starting with 合计), note (注：…).
+    Tested once per distinct cell, strings by Arrow in one pass. ``words=False`` (a column of mostly distinct
+    values, such as 编号 or 问题描述) only looks for empty cells."""
+    codes, uniq = fact
+    n = len(uniq)
+    out = {k: np.zeros(n + 1, dtype=bool) for k in ("empty", "total", "total_loose", "note")}
+    out["empty"][-1] = True  # NA cells
+    is_str = values.is_str_mask(uniq)
+    if not is_str.any():
+        return {k: v[codes] for k, v in out.items()}
+    if not words:
+        out["empty"][:-1][is_str] = [not u.strip() for u in uniq[is_str]]
+        return {k: v[codes] for k, v in out.items()}
+    a = pc.utf8_trim_whitespace(pa.array(uniq[is_str], type=pa.string()))
+    squeezed = pc.replace_substring_regex(a, "[\\s\u3000]+", "")
+    short = pc.less_equal(pc.utf8_length(squeezed), 16)
+
+    def np_(x: pa.Array) -> np.ndarray:
+        return x.fill_null(False).to_numpy(zero_copy_only=False)
+
+    out["empty"][:-1][is_str] = np_(pc.equal(pc.utf8_length(squeezed), 0))
+    out["total"][:-1][is_str] = np_(pc.match_substring_regex(squeezed, _TOTAL_EXACT.pattern))
+    out["total_loose"][:-1][is_str] = np_(pc.and_(short, pc.match_substring_regex(squeezed, _TOTAL_LOOSE.pattern)))
+    out["note"][:-1][is_str] = np_(pc.match_substring_regex(a, _NOTE.pattern))
+    return {k: v[codes] for k, v in out.items()}
+
+
+def _gather(chosen, kind: str, al: Aliases, res: ImportResult) -> Frame:
+    """Rows of the chosen sheets: blank, total and note rows skipped, repeated rows dropped."""
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    sheets, rownums, headers, originals, titles = [], [], {}, {}, []
+    fields_all = sorted({f for _, _, h in chosen for f in h.fields.values()})
+    skipped = {"空行": 0, "合计行": 0, "说明行": 0}
+    for name, rows, h in chosen:
+        data = rows[h.data_start:]
+        originals[name] = (h.names, rows)
+        titles.append(h.title)
+        mapped_names = {h.names[c]: al.label(f) for c, f in h.fields.items()}
+        res.sheets.append(SheetInfo(name, [r + 1 for r in h.rows], mapped_names, len(data),
+                                    [n for c, n in enumerate(h.names) if n and c not in h.fields]))
+        if not data:
+            continue
+        lens = set(map(len, data))
+        width = max(lens)
+        if len(lens) > 1:
+            data = [r + [""] * (width - len(r)) for r in data]
+        arr = np.empty((len(data), width), dtype=object, order="F")  # columns contiguous: faster hashing
+        arr[:] = data
+        n = len(data)
+        facts = {c: values.factorize(arr[:, c]) for c in h.fields if c < width}
+        blank = np.ones(n, dtype=bool)
+        total = np.zeros(n, dtype=bool)
+        flags = {c: _cell_flags(fact, words=c < 2 or len(fact[1]) <= n // 2) for c, fact in facts.items()}
+        for fl in flags.values():
+            blank &= fl["empty"]
+            total |= fl["total"]
+        for c in range(min(2, width)):
+            if c not in flags and pd.api.types.infer_dtype(arr[:, c], skipna=True) in values.NO_STRINGS:
+                continue  # a 序号 column of numbers holds no 合计 or 注
+            fl = flags.get(c) or _cell_flags(values.factorize(arr[:, c]))
+            total |= fl["total_loose"]
+            for i in np.nonzero(fl["note"])[0]:
+                if len({str(v).strip() for v in arr[i] if not values.is_empty(v)}) <= 2:
+                    total[i], blank[i] = False, True
+                    skipped["说明行"] += 1
+        total &= ~blank
+        skipped["合计行"] += int(total.sum())
+        skipped["空行"] += int(blank.sum())
+        keep = np.nonzero(~blank & ~total)[0]
+        by_field = {f: facts[c] for c, f in h.fields.items() if c in facts}
+        for f in fields_all:
+            if f in by_field:
+                codes, uniq = by_field[f]
+                parts.setdefault(f, []).append((codes if len(keep) == n else codes[keep], uniq))
+            else:
+                parts.setdefault(f, []).append((np.full(len(keep), -1, dtype=np.intp), np.empty(0, dtype=object)))
+        sheets.append(np.full(len(keep), name, dtype=object))
+        rownums.append(keep + h.data_start + 1)
+        for c, f in h.fields.items():
+            headers[(name, f)] = h.names[c]
+    skipped["空行"] -= skipped["说明行"]
+    res.skipped_detail = {k: v for k, v in skipped.items() if v}
+    res.skipped = sum(skipped.values())
+    if not sheets or sum(len(s) for s in sheets) == 0:
+        raise ImportRefused(f"文件「{res.file_name}」只有表头，没有数据行。")
+    cols, facts = {}, {}
+    for f, ps in parts.items():
+        codes, uniq = _concat_facts(ps)
+        facts[f] = (codes, uniq)
+        cols[f] = np.append(uniq, None)[codes]
+    frame = Frame(cols, np.concatenate(sheets), np.concatenate(rownums).astype(np.int64), headers, originals,
+                  titles, facts)
+    res.rows_read = frame.n + res.skipped
+    # repeats of another row (the same value in every mapped column, however written) are dropped and counted
+    # a text column (compared as written) with a different value in every row: nothing can repeat
+    unique_rows = any(values.all_distinct(frame.fact(f)[0]) for f in frame.cols if _parser_of(f, al) is None)
+    if frame.n > 1 and frame.cols and not unique_rows:
+        dup = _repeats([_canonical_codes(frame, f, al) for f in sorted(frame.cols)])
+        res.duplicates = int(dup.sum())
+        if res.duplicates:
+            frame = frame.take(np.nonzero(~dup)[0])
+    return frame
+
+
+def _repeats(codes: list[np.ndarray]) -> np.ndarray:
+    """Rows whose codes in every column equal an earlier row's."""
+    return pd.Series(values.combine_codes(codes)).duplicated().to_numpy()
+
+
+def _concat_facts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Join per-sheet factorisations; -1 (empty) stays -1."""
+    if len(parts) == 1:
+        return parts[0]
+    codes, uniqs, offset = [], [], 0
+    for c, u in parts:
+        codes.append(np.where(c >= 0, c + offset, -1))
+        uniqs.append(u)
+        offset += len(u)
+    return np.concatenate(codes), np.concatenate(uniqs) if uniqs else np.empty(0, dtype=object)
+
+
+_DATE_FIELDS = {"found_on": values.parse_date_cell, "closed_on": values.parse_date_cell,
+                "held_on": values.parse_date_cell, "deadline": values.parse_deadline_cell}
+_NUMBER_FIELDS = {"deduction": values.parse_deduction_cell, "score": values.parse_number_cell,
+                  "max_score": values.parse_number_cell, "respondents": values.parse_number_cell,
+                  "rate": values.parse_rate_cell}
+
+
+def _parser_of(fld: str, al: Aliases):
+    if fld in _DATE_FIELDS or fld in _NUMBER_FIELDS or fld.startswith(IND_PREFIX):
+        return _DATE_FIELDS.get(fld) or _NUMBER_FIELDS.get(fld) or values.parse_rate_cell
+    if fld == "status":
+        return values.status_cell(al.statuses)
+    if fld == "card":
+        return values.card_cell(al.cards)
+    return None
+
+
+def _canonical_codes(frame: Frame, fld: str, al: Aliases) -> np.ndarray:
+    """Codes of a field's cells by meaning: 2025/3/12 and 2025-03-12, ０.５ and 0.5, 黄牌 and 黄 are equal.
+    Text compares as written."""
+    parse = _parser_of(fld, al)
+    if parse is None:
+        return frame.fact(fld)[0]
+
+    codes, uniq = frame.fact(fld)
+    canon = []
+    for v in uniq:
+        out, err = parse(v)
+        canon.append(out if err is None else values.plain(v))
+    ids, _ = pd.factorize(np.array(canon + [None], dtype=object), use_na_sentinel=True)
+    return ids[codes]
+
+
+# ----------------------------------------------------------------------------------------------------
+def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file_name: str | None = None,
+                kind: str | None = None, imported_by: str = "", round_name: str | None = None,
+                dry_run: bool = False, aliases: Aliases | None = None) -> ImportResult:
+    """Import one file into the store behind ``con`` in one transaction (rolled back when ``dry_run``).
+
+    A file that cannot be imported at all comes back with ``refused`` set and the store untouched."""
+    from campaign.ingest import kinds, log, upsert
+
+    t0 = time.perf_counter()
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+        file_name = file_name or "上传文件"
+    else:
+        data = Path(source).read_bytes()
+        file_name = file_name or Path(source).name
+    res = ImportResult(file_name=file_name, file_hash=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    al = aliases or mapping.load_aliases()
+    if kind is not None and kind not in KINDS:
+        kind = mapping.KIND_BY_LABEL.get(kind, kind)
+        if kind not in KINDS:
+            res.refused = f"未知的数据类型「{kind}」，可选：{'、'.join(KINDS)}。"
+            return res
+    cur = con.cursor()
+    gc_was_on = gc.isenabled()
+    gc.disable()  # millions of short-lived cells: the cycle collector would rescan every live object many times
+    try:
+        wb = read_bytes(data, file_name)
+        res.fmt, res.encoding = wb.fmt, wb.encoding
+        res.notes.extend(wb.notes)
+        tables, skipped_sheets = _tables(wb, al)
+        res.skipped_sheets.extend(skipped_sheets)
+        res.kind, chosen = _choose_kind(tables, kind, file_name, al, round_name, res)
+        res.kind_label = KINDS[res.kind].label
+        frame = _gather(chosen, res.kind, al, res)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            upsert.ensure_tables(cur)
+            ctx = kinds.Context(cur, al, res, frame, round_name=round_name)
+            stage = kinds.BUILDERS[res.kind](ctx)
+            res.quarantine, res.quarantine_rows = ctx.quarantine()
+            res.quarantined = int(res.quarantine["_i"].nunique()) if len(res.quarantine) else 0
+            res.quarantine = res.quarantine.drop(columns="_i")
+            res.name_flags = ctx.name_flags
+            res.import_id = log.next_import_id(cur)
+            res.previous_import = log.previous_import(cur, res.file_hash)
+            if len(stage):
+                upsert.APPLY[res.kind](ctx, stage, res.import_id)
+            changed = res.accepted + res.updated > 0
+            if changed and not dry_run:
+                log.write(cur, res, imported_by)
+                from campaign.store import bump_data_version
+                bump_data_version(cur)
+                cur.execute("COMMIT")
+            else:
+                cur.execute("ROLLBACK")
+                if not changed:
+                    res.import_id = None
+                    if res.previous_import is not None and not dry_run:
+                        res.notes.append(f"此文件已于第 {res.previous_import} 次导入时导入过，本次没有新数据，"
+                                         "数据库未作任何改动。")
+        except (duckdb.TransactionException, duckdb.ConstraintException) as e:
+            cur.execute("ROLLBACK")
+            raise ImportRefused(f"文件「{file_name}」未导入：另一项导入同时在写数据库，请稍后再导入一次。（{e}）") from None
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    except ImportRefused as e:
+        res.refused = str(e) + ("（" + "；".join(res.notes) + "）" if res.notes else "")
+        res.import_id = None
+        res.accepted = res.updated = res.unchanged = 0
+    finally:
+        cur.close()
+        if gc_was_on:
+            gc.enable()
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def summary_text(res: ImportResult) -> str:
+    """The import in a few lines of Chinese, for the command line and the page."""
+    if res.refused:
+        return f"未导入：{res.refused}"
+    head = f"{res.file_name}：{res.kind_label}"
+    if res.written:
+        head += f"（第 {res.import_id} 次导入）"
+    elif res.dry_run:
+        head += "（预检，未写入）"
+    parts = [f"读取 {res.rows_read:,} 行", f"新增 {res.accepted:,}", f"更新 {res.updated:,}",
+             f"未变 {res.unchanged:,}", f"重复 {res.duplicates:,}", f"隔离 {res.quarantined:,}",
+             f"跳过 {res.skipped:,}"]
+    lines = [head, "  " + "，".join(parts) + f"；用时 {res.seconds:.2f} 秒"]
+    if res.skipped_detail:
+        lines.append("  跳过：" + "，".join(f"{k} {v}" for k, v in res.skipped_detail.items()))
+    for s in res.skipped_sheets:
+        lines.append("  " + s)
+    for kind, names in res.created.items():
+        if names:
+            shown = "、".join(names[:8]) + ("等" if len(names) > 8 else "")
+            lines.append(f"  新增{kind} {len(names)} 个：{shown}")
+    for f in res.name_flags:
+        lines.append(f"  名称待核对：{f.reason}（{f.rows} 行已隔离）")
+    for n in res.notes:
+        lines.append("  " + n)
+    return "\n".join(lines)
+
+
+def json_default(o: object) -> object:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    return str(o)

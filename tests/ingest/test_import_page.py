@@ -1,0 +1,94 @@
+"""数据导入 page: check first, import on confirmation, quarantine shown and downloadable, undo per import."""
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from campaign.config import ROOT
+from campaign.store import data_version
+from tests.ingest.conftest import LEDGER_HEADER, ledger_row, write_xlsx
+from tests.ingest.test_ledger import messy  # noqa: F401  (fixture)
+
+ENTRY = str(ROOT / "dashboard.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture()
+def page(store, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_DB", str(store))
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    at.switch_page("pages/import.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def counts(store) -> tuple[int, int]:
+    con = duckdb.connect(str(store))
+    try:
+        return (con.execute("SELECT count(*) FROM problems").fetchone()[0],
+                con.execute("SELECT count(*) FROM import_log").fetchone()[0])
+    finally:
+        con.close()
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def upload(at, *files):
+    at.file_uploader[0].set_value([(f.name, f.read_bytes(), XLSX) for f in files])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_check_then_confirm_then_undo(page, store, messy):  # noqa: F811
+    at = upload(page, messy)
+    assert at.title[0].value == "数据导入"
+    assert metrics(at) == {"新增": "12", "更新": "0", "未变": "0", "重复": "1", "隔离": "4", "跳过": "3"}
+    quarantine = at.main.dataframe[-1].value
+    assert quarantine["原因"].tolist() == ["不是有效日期", "无法识别的扣分", "必填项为空", "无法识别的督办卡"]
+    assert any(b.label == "下载隔离清单（Excel）" for b in at.main.get("download_button"))
+    assert counts(store) == (0, 0)  # checking writes nothing
+    version = data_version_of(store)
+    at.button(key="imp_go").click().run()
+    assert not at.exception
+    assert "第 1 次导入" in at.success[0].value
+    assert counts(store) == (12, 1) and data_version_of(store) > version
+    assert any("第 1 次" in m.value for m in at.main.markdown)
+    at.button(key="undo_1").click().run()
+    assert at.success[0].value.startswith("已撤销第 1 次导入")
+    assert counts(store) == (0, 1)
+    assert at.button(key="undo_1").disabled
+
+
+def data_version_of(store) -> int:
+    con = duckdb.connect(str(store))
+    try:
+        return data_version(con)
+    finally:
+        con.close()
+
+
+def test_a_refused_file_is_explained_and_cannot_be_confirmed(page, tmp_path, store):
+    bad = tmp_path / "会议纪要.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not a workbook")
+    at = upload(page, bad)
+    assert any("不是有效的 Excel 工作簿" in e.value for e in at.error)
+    assert at.button(key="imp_go").disabled
+    assert counts(store) == (0, 0)
+
+
+def test_several_files_and_name_checks(page, tmp_path, store, base_rows):
+    first = write_xlsx(tmp_path / "第12周.xlsx", LEDGER_HEADER, base_rows)
+    typo = write_xlsx(tmp_path / "第13周.xlsx", LEDGER_HEADER, [
+        ledger_row(20, "DC020", base_rows[0][2], "解放路3巷", "北关街到", "区城市管理局", "环境卫生", "小广告")])
+    at = upload(page, first)
+    at.button(key="imp_go").click().run()
+    at = upload(at, typo)
+    assert any("可能是「北关街道」的笔误" in d.value.to_string() for d in at.main.dataframe)
+    assert any("名称核对" in m.value for m in at.main.markdown)
+    assert at.button(key="imp_save_names").label == "保存名称核对"
+    assert at.button(key="imp_go").disabled  # the only row is held back: nothing to import yet
+    assert counts(store) == (12, 1)

@@ -1,0 +1,280 @@
+"""Who may see and do what: the sign-in gate, the pages each role finds in its navigation, forbidden pages that do
+not run when their link is opened, and writes a viewer cannot make (import, saved scenario, undo)."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+import duckdb
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from campaign import auth
+from campaign.config import ROOT
+
+ENTRY = str(ROOT / "dashboard.py")
+USERS = {"viewer": ("wang", "王书记"), "editor": ("li", "李科长"), "admin": ("zhao", "赵主任")}
+PASSWORD = "correct-horse-9"
+ALL = ["overview", "trends", "shortboards", "rankings", "rectification", "whatif", "briefing", "import", "admin"]
+ALLOWED = {"viewer": ALL[:7], "editor": ALL[:8], "admin": ALL}
+
+
+def page_files() -> dict[str, str]:
+    """url_path → page file, as dashboard.py registers them."""
+    text = (ROOT / "dashboard.py").read_text(encoding="utf-8")
+    return {url: file for file, url in re.findall(r'st\.Page\("([^"]+)".*?url_path="([^"]+)"', text)}
+
+
+FOLDER_MODE_INIT = PagesManager.__init__
+
+
+@pytest.fixture(autouse=True)
+def as_on_a_server(monkeypatch):
+    """Every run goes through dashboard.py, as on a server after its first page view. (AppTest otherwise starts
+    each run in Streamlit's old pages/ folder mode, which a server leaves for good at the first st.navigation.)"""
+
+    def init(self, *args, **kwargs):
+        FOLDER_MODE_INIT(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="module")
+def accounts_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("roles") / "accounts.yaml"
+    for role, (name, display) in USERS.items():
+        auth.add_user(name, PASSWORD, role, display, path=path)
+    return path
+
+
+@pytest.fixture()
+def accounts(accounts_file, app_env, monkeypatch):
+    """Accounts exist, so a login is required even on localhost; the dashboard reads the demo store."""
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(accounts_file))
+    auth.throttle.succeeded(USERS["viewer"][0])
+    return accounts_file
+
+
+def user(role: str) -> auth.User:
+    name, display = USERS[role]
+    return auth.User(name, role, display)
+
+
+def app(role: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    if role:
+        at.session_state["_user"] = user(role)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def is_login(at: AppTest) -> bool:
+    return bool(at.title) and at.title[0].value == "创城指挥台 · 登录"
+
+
+def open_url(at: AppTest, url_path: str) -> AppTest:
+    """What a browser does with a link to /<url_path>: ask for the page by the hash of its URL path."""
+    at._page_hash = calc_hash(url_path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_page_table_matches_the_roles():
+    assert list(page_files()) == ALL
+
+
+def test_nothing_but_the_login_form_before_signing_in(accounts):
+    at = app()
+    assert is_login(at)
+    assert not at.main.metric and not at.sidebar.selectbox  # no numbers, no filters
+    for url in ALL:
+        at = open_url(at, url)
+        assert is_login(at), url
+        assert not at.main.metric and not at.get("file_uploader") and not at.main.dataframe, url
+
+
+def test_the_first_visitor_opening_a_page_link_meets_the_login(accounts, monkeypatch):
+    """Before any st.navigation in a fresh server process, Streamlit would run a pages/ file on its own; the page's
+    first call sends the run through dashboard.py, so the login still comes first."""
+    monkeypatch.setattr(PagesManager, "__init__", FOLDER_MODE_INIT)
+    for file in ("pages/admin.py", "pages/import.py", "pages/overview.py"):
+        at = AppTest.from_file(ENTRY, default_timeout=120)
+        at.switch_page(file)  # before any run: Streamlit looks the file up in the pages/ folder
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert is_login(at), file
+        assert not at.main.metric and not at.get("file_uploader") and not at.main.dataframe
+
+
+def test_a_link_opens_its_page_after_signing_in(accounts):
+    at = app()
+    at.switch_page("pages/briefing.py").run()
+    assert is_login(at)
+    at.text_input(key="login_name").input("wang")
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert is_login(at) and at.error[0].value == "用户名或密码不正确。"
+    at.text_input(key="login_name").input("wang")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not is_login(at)
+    assert at.session_state["_user"] == user("viewer")
+    assert "通报" in at.title[0].value  # the page the link named
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(accounts):
+    at = app()
+    for _ in range(auth.throttle.limit):
+        at.text_input(key="login_name").input("wang")
+        at.text_input(key="login_password").input("guess-guess")
+        at.button[0].click().run()
+    at.text_input(key="login_name").input("wang")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert is_login(at) and "登录失败次数过多" in at.error[0].value
+    auth.throttle.succeeded("wang")
+
+
+@pytest.mark.parametrize("role", list(USERS))
+def test_each_role_finds_its_pages_in_the_navigation(accounts, role):
+    at = app(role)
+    assert not is_login(at) and at.main.metric  # the overview
+    name, display = USERS[role]
+    assert any(f"当前用户：{display}（{auth.ROLES[role]}）" in c.value for c in at.sidebar.caption)
+    files = page_files()
+    for url in ALL:
+        if url in ALLOWED[role]:
+            at.switch_page(files[url])  # registered: no error
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(files[url])
+
+
+@pytest.mark.parametrize("role,url", [("viewer", "import"), ("viewer", "admin"), ("editor", "admin")])
+def test_a_forbidden_page_does_not_run_from_its_link(accounts, role, url):
+    at = open_url(app(role), url)
+    assert not at.get("file_uploader") and not at.get("download_button")
+    assert not any(t.value in ("数据导入", "系统管理") for t in at.title)
+    assert any("此页面需要" in e.value for e in at.error) or (at.title and "数据导入" not in at.title[0].value)
+
+
+@pytest.mark.parametrize("url", ALLOWED["viewer"])
+def test_a_viewer_opens_every_reading_page(accounts, url):
+    at = app("viewer")
+    at.switch_page(page_files()[url]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("此页面需要" in e.value for e in at.error)
+    assert at.title and not is_login(at)
+
+
+def test_an_editor_opens_the_import_page_and_an_admin_the_admin_page(accounts):
+    at = app("editor")
+    at.switch_page("pages/import.py").run()
+    assert at.title[0].value == "数据导入" and at.get("file_uploader")
+    at = app("admin")
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "系统管理"
+    names = at.main.dataframe[-1].value["用户名"].tolist() if at.main.dataframe else []
+    assert {"wang", "li", "zhao"} <= set(names)
+
+
+def test_a_viewer_is_not_offered_saving_a_scenario(accounts):
+    at = app("viewer")
+    at.switch_page("pages/whatif.py").run()
+    assert not at.exception
+    assert "保存当前设定" not in [b.label for b in at.get("form_submit_button")] + [b.label for b in at.button]
+    assert any("保存方案需要“创城办”权限" in c.value for c in at.caption)
+    editor = app("editor")
+    editor.switch_page("pages/whatif.py").run()
+    assert "保存当前设定" in [b.label for b in editor.get("form_submit_button")]
+
+
+WRITE_SCRIPT = textwrap.dedent('''
+    import streamlit as st
+    from campaign import ui
+
+    def mark(con):
+        cur = con.cursor()
+        cur.execute("CREATE TABLE IF NOT EXISTS store.role_probe (x INTEGER)")
+        cur.execute("INSERT INTO store.role_probe VALUES (1)")
+        return "written"
+
+    st.write(ui.write(mark))
+''')
+
+
+@pytest.mark.parametrize("role,allowed", [("viewer", False), ("editor", True)])
+def test_the_write_path_itself_checks_the_role(accounts, tmp_path, monkeypatch, role, allowed):
+    """A hidden button is not a permission: ui.write refuses a viewer even when called."""
+    from campaign.store import init_store
+
+    db = tmp_path / "probe.duckdb"
+    init_store(db)
+    monkeypatch.setenv("CAMPAIGN_DB", str(db))
+    script = tmp_path / "probe_app.py"
+    script.write_text(WRITE_SCRIPT, encoding="utf-8")
+    at = AppTest.from_file(str(script), default_timeout=60)
+    at.session_state["_user"] = user(role)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = duckdb.connect(str(db))  # in this process: the app's own database instance
+    try:
+        n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'role_probe'").fetchone()[0]
+    finally:
+        con.close()
+    assert bool(n) == allowed
+    if not allowed:
+        assert "此页面需要“创城办（导入、发布）”权限。" in at.error[0].value
+
+
+def test_a_removed_account_or_a_lowered_role_takes_effect_at_the_next_click(accounts_file, app_env, monkeypatch,
+                                                                           tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_bytes(accounts_file.read_bytes())
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(path))
+    at = app("editor")
+    at.switch_page("pages/import.py").run()
+    assert at.title[0].value == "数据导入"
+    auth.add_user("li", PASSWORD, "viewer", "李科长", path=path)
+    open_url(at, "import")
+    assert not at.get("file_uploader")
+    assert at.session_state["_user"].role == "viewer"
+    auth.remove_user("li", path=path)
+    at.run()
+    assert is_login(at)
+
+
+def test_signing_out(accounts):
+    at = app("viewer")
+    at.sidebar.button(key="logout").click().run()
+    assert is_login(at)
+    assert "_user" not in at.session_state
+
+
+def test_on_this_machine_without_accounts_no_login_and_full_rights(app_env):
+    at = app()
+    assert not is_login(at)
+    assert any("本机用户（管理员）" in c.value for c in at.sidebar.caption)
+    assert not [b for b in at.sidebar.button if b.label == "退出登录"]
+    at.switch_page("pages/admin.py").run()
+    assert at.title[0].value == "系统管理"
+
+
+def test_login_throttle_counts_per_name():
+    t = auth.Throttle(limit=3, window=60, lock=30)
+    for i in range(3):
+        assert t.blocked("a", now=100 + i) == 0
+        t.failed("a", now=100 + i)
+    assert t.blocked("a", now=103) > 0 and t.blocked("b", now=103) == 0
+    assert t.blocked("a", now=140) == 0  # the lock has passed
+    t.succeeded("a")
+    assert t.blocked("a", now=141) == 0
