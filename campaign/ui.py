@@ -320,14 +320,18 @@ def login_form() -> None:
     """The sign-in form; nothing else of the dashboard is shown or run before a successful sign-in."""
     from campaign import auth
 
-    st.title("创城指挥台 · 登录")
-    if not auth.load_accounts():
-        st.warning("尚未创建账号。请在服务器上运行：python -m campaign user add 用户名 --role admin")
-    with st.form("login"):
-        name = st.text_input("用户名", key="login_name")
-        password = st.text_input("密码", type="password", key="login_password")
-        ok = st.form_submit_button("登录", type="primary")
-    if ok:
+    _, box, _ = st.columns([1, 2, 1])
+    with box:
+        st.title("创城指挥台 · 登录")
+        if not auth.load_accounts():
+            st.warning("尚未创建账号。请在服务器上运行：python -m campaign user add 用户名 --role admin")
+        with st.form("login"):
+            name = st.text_input("用户名", key="login_name")
+            password = st.text_input("密码", type="password", key="login_password")
+            ok = st.form_submit_button("登录", type="primary")
+        if not ok:
+            st.caption("账号由系统管理员在服务器上建立；忘记密码请联系管理员重设。")
+            return
         name = name.strip()
         wait = auth.throttle.blocked(name)
         if wait:
@@ -337,10 +341,10 @@ def login_form() -> None:
         if user is None:
             auth.throttle.failed(name)
             st.error("用户名或密码不正确。")
-        else:
-            auth.throttle.succeeded(name)
-            st.session_state["_user"] = user
-            st.rerun()
+            return
+        auth.throttle.succeeded(name)
+        st.session_state["_user"] = user
+    st.rerun()
 
 
 def sidebar_account(user) -> None:

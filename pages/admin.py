@@ -60,7 +60,7 @@ with right:
     st.markdown("**恢复**：看板运行时数据库被占用，恢复须先停止看板服务，在服务器上运行：")
     st.code(f"sudo systemctl stop campaign-dashboard\n"
             f".venv/bin/python -m campaign restore 备份文件.duckdb --db {db}\n"
-            f"sudo systemctl start campaign-dashboard", language="bash")
+            f"sudo systemctl start campaign-dashboard", language="bash", wrap_lines=True)
     st.caption("恢复前会检查备份文件是否完整可读；被替换的数据库保留为 .before-restore 文件，可再恢复回来。"
                "只想撤回某次导入时，不必恢复整库，用下方的“撤销”即可。")
 
@@ -94,7 +94,7 @@ else:
     st.caption("还没有账号：看板只允许本机访问时免登录；对外开放前请先建立管理员账号。")
 st.markdown("账号保存在服务器的本地文件中（密码只存哈希）。增删账号在服务器上运行：")
 st.code(f"python -m campaign user add 用户名 --role viewer --display 王书记   # viewer 领导只读 / editor 创城办 / admin 管理员\n"
-        f"python -m campaign user remove 用户名\n# 账号文件：{auth.accounts_path()}", language="bash")
+        f"python -m campaign user remove 用户名\n# 账号文件：{auth.accounts_path()}", language="bash", wrap_lines=True)
 
 with st.expander("自助查询（只读 SQL）"):
     views = ops.contract_views(ui.connection())

@@ -10,7 +10,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 PAGES = {"overview": "总览", "trends": "得分趋势", "shortboards": "短板指标", "rankings": "排名",
-         "rectification": "整改", "whatif": "推演", "briefing": "周调度会通报", "import": "数据导入"}
+         "rectification": "整改", "whatif": "推演", "briefing": "周调度会通报", "import": "数据导入",
+         "admin": "系统管理"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

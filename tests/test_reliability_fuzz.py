@@ -40,6 +40,17 @@ def examples(n: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------- the store
+class Fuzz:
+    """The store every example goes into, and what it held after the last one."""
+
+    def __init__(self, con, aliases, seeds):
+        self.con, self.aliases, self.seeds = con, aliases, seeds
+        self.counts = counts(con)
+
+    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
+        return f"Fuzz(counts={self.counts})"
+
+
 @pytest.fixture(scope="module")
 def fuzz(tmp_path_factory):
     work = tmp_path_factory.mktemp("fuzz")
@@ -57,7 +68,7 @@ def fuzz(tmp_path_factory):
             f"{ROUND},北关街道{i},{100 + i},8{i}.5%,90%\n" for i in range(5)).encode("gbk"),
         "兄弟区县.xlsx": _xlsx([["区县", "总分"], ["江北区", 81.5], ["城南区", 79.25]], title=f"全市{ROUND}各区县得分"),
     }
-    yield con, load_aliases(), seeds, {"counts": counts(con)}
+    yield Fuzz(con, load_aliases(), seeds)
     con.close()
     print(f"\nfuzz: {sum(TALLY.values()):,} files, {TALLY}")
 
@@ -70,12 +81,12 @@ def counts(con) -> tuple:
         cur.close()
 
 
-def attempt(fuzz, data: bytes, name: str, kind: str | None = None, round_name: str | None = None) -> None:
+def attempt(fuzz: Fuzz, data: bytes, name: str, kind: str | None = None, round_name: str | None = None) -> None:
     """One file through the importer; any exception escaping import_file fails the test."""
-    con, aliases, _, last = fuzz
-    before = last["counts"]  # the store changes only here: what the previous attempt left
-    res = import_file(con, data, name, kind=kind, round_name=round_name, aliases=aliases, imported_by="fuzz")
-    after = last["counts"] = counts(con)
+    con = fuzz.con
+    before = fuzz.counts  # the store changes only here: what the previous attempt left
+    res = import_file(con, data, name, kind=kind, round_name=round_name, aliases=fuzz.aliases, imported_by="fuzz")
+    after = fuzz.counts = counts(con)
     if res.refused:
         TALLY["refused"] += 1
         assert CJK.search(res.refused), res.refused  # the engine's own message, in Chinese
@@ -261,7 +272,7 @@ rounds = st.sampled_from([None, None, ROUND])
 @given(data=st.data())
 def test_damaged_office_files(fuzz, data):
     """Real exports with flipped, cut, dropped, inserted, repeated and zeroed bytes, under their name or another."""
-    seeds = fuzz[2]
+    seeds = fuzz.seeds
     name = data.draw(st.sampled_from(sorted(seeds)))
     damaged = data.draw(mutations(seeds[name]))
     attempt(fuzz, damaged, data.draw(st.sampled_from([name, name, "改名.xls", "改名.csv", "无扩展名"])),

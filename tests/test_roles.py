@@ -278,3 +278,95 @@ def test_login_throttle_counts_per_name():
     assert t.blocked("a", now=140) == 0  # the lock has passed
     t.succeeded("a")
     assert t.blocked("a", now=141) == 0
+
+
+# ---------------------------------------------------------------------------------------------------- in a browser
+@pytest.fixture()
+def office_server(demo_db, accounts_file, tmp_path):
+    """The dashboard as on an office server: every interface (--server.address 0.0.0.0), accounts in a file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from campaign import ops
+    from tests.e2e.conftest import free_port
+
+    con = duckdb.connect(str(demo_db))
+    try:
+        db = ops.backup(con, tmp_path / "office.duckdb")  # its own copy: the server holds it for itself
+    finally:
+        con.close()
+    port = free_port()
+    env = {**os.environ, "CAMPAIGN_DB": str(db), "CAMPAIGN_ACCOUNTS": str(accounts_file), "CAMPAIGN_BACKUP_HOURS": "0"}
+    env.pop("CAMPAIGN_REQUIRE_LOGIN", None)
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "0.0.0.0",
+                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.e2e
+def test_in_a_browser_the_login_comes_first_and_each_role_sees_its_pages(office_server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+    from screenshots import wait_for_page  # scripts/ is on the path once tests.e2e.conftest is imported
+
+    def sign_in(page, role: str) -> None:
+        name = USERS[role][0]
+        page.get_by_role("heading", name="创城指挥台 · 登录").wait_for()
+        assert page.locator('[data-testid="stMetric"]').count() == 0  # nothing before the login
+        page.get_by_label("用户名").fill(name)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text(f"当前用户：{USERS[role][1]}").wait_for(timeout=60_000)
+        wait_for_page(page)
+
+    def nav(page) -> set[str]:
+        return {t.strip() for t in page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()}
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page.set_default_timeout(60_000)
+            page.goto(f"{office_server}/import")
+            sign_in(page, "viewer")
+            assert page.locator('[data-testid="stFileUploader"]').count() == 0  # the import page did not run
+            assert page.url.rstrip("/") == office_server and "数据导入" not in nav(page) and "系统管理" not in nav(page)
+            assert any("总览" in t for t in nav(page)) and any("推演" in t for t in nav(page))
+
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page.goto(f"{office_server}/briefing?week=第51周")
+            sign_in(page, "editor")
+            assert "/briefing" in page.url
+            page.get_by_role("heading", name="周调度会通报 · 第51周").wait_for()
+            assert any("数据导入" in t for t in nav(page)) and not any("系统管理" in t for t in nav(page))
+
+            page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page.goto(f"{office_server}/import")
+            sign_in(page, "admin")
+            page.get_by_role("heading", name="数据导入").wait_for()
+            assert page.locator('[data-testid="stFileUploader"]').count() == 1
+            assert any("系统管理" in t for t in nav(page))
+        finally:
+            browser.close()

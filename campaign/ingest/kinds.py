@@ -448,7 +448,7 @@ def _problem_ids(ctx: Context, found, site, category, desc, dept) -> np.ndarray:
             header = ctx.frame.headers.get((ctx.frame.sheet[0], "problem_id"), "编号")
             ctx.res.notes.append(f"「{header}」列是顺序号，不作为问题编号使用。")
             pid = np.full(ctx.n, None, dtype=object)
-        elif not values.all_distinct(ctx.fact("problem_id")[0]):
+        elif not values.all_distinct(ctx.codes(pid)[0]):  # as stored: "DC1" and "DC1 " are one number
             ctx.duplicate_keys(pd.Series(pid, dtype=object), "problem_id", "问题编号")
     need = ~values.present(pid)
     if need.any():

@@ -38,7 +38,7 @@ def sniff(data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):  # damaged or exotic zip
+        except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError):  # damaged, or a compression zipfile lacks
             return "binary"
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
             return "xlsx"
@@ -128,7 +128,11 @@ def _fill_merged(rows: list[list], ranges: list) -> None:
 def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
     """(text, encoding): UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (a superset of GBK)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise ImportRefused(f"文件「{file_name}」标明是 UTF-16 编码，内容却无法按 UTF-16 读取，文件可能已损坏。"
+                                "请重新导出或用 Excel 另存为 .xlsx 后导入。") from None
     if data[:3] == b"\xef\xbb\xbf":
         try:
             return data[3:].decode("utf-8"), "UTF-8（带 BOM）"
