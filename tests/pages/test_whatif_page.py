@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import metric
+
 from campaign.config import ROOT
 
 ENTRY = str(ROOT / "dashboard.py")
@@ -21,12 +23,6 @@ def run_page(**query):
     assert not at.exception, [e.value for e in at.exception]
     return at
 
-
-def metric(at, label_start: str):
-    for m in at.metric:
-        if m.label.startswith(label_start):
-            return m
-    raise AssertionError(f"no metric {label_start}: {[m.label for m in at.metric]}")
 
 
 def button(at, label: str):
