@@ -32,7 +32,8 @@ if f.round_id is not None and not rounds.empty:
 def _delta(col: str, digits: int = 0) -> str | None:
     if week.empty or prev.empty:
         return None
-    return ui.fmt_delta(float(week[col].iloc[0] - prev[col].iloc[0]), digits)
+    change = float(week[col].iloc[0] - prev[col].iloc[0])
+    return ui.fmt_delta(change, digits) if change else None  # no change, no arrow
 
 
 w = week.iloc[0] if not week.empty else None
