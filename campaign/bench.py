@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from campaign import metrics, queries
+from campaign import briefing, metrics, queries
 from campaign.config import ROOT, load_office
 from campaign.demo import build_demo
 from campaign.store import upgrade_schema
@@ -116,6 +116,7 @@ def time_pages(db: Path, runs: int) -> dict:
             at.run()
             at.switch_page(file)
             st.cache_data.clear()
+            briefing.forget_built()
             t = time.perf_counter()
             at.run()
             samples.append(time.perf_counter() - t)
@@ -133,10 +134,9 @@ def overview_load(ui, f: dict) -> None:
     ui.query("week_summary", **{**f, "start": f["prev_start"], "end": f["prev_end"]})
     if rid is not None:
         detail = ui.metric("round_detail", round_id=rid)
-        metrics.top_losing_standards(detail.rates, 3)
-        metrics.bottom_table(metrics.street_losses(detail.attribution),
+        metrics.bottom_table(detail.street_lost,
                              ui.query("week_problems_by_street", **f), "street", "街道（镇）")
-        metrics.bottom_table(metrics.department_losses(detail.attribution),
+        metrics.bottom_table(detail.department_lost,
                              ui.query("week_problems_by_department", **f), "department", "责任单位")
 
 

@@ -1,7 +1,10 @@
 """Numbers the pages show, built from named queries and the scoring model."""
 from __future__ import annotations
 
+import functools
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import duckdb
@@ -34,6 +37,34 @@ def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return queries.run(con, "framework_standards")
 
 
+_memo: ContextVar[dict | None] = ContextVar("metrics_memo", default=None)
+
+
+@contextmanager
+def shared_results():
+    """Within the block, each round's scores and detail are computed once: a briefing or a ranking asks for
+    the same round several times. The results live as long as the block, so they can never be stale."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _shared(fn):
+    @functools.wraps(fn)
+    def call(con, *args, **kwargs):
+        memo = _memo.get()
+        if memo is None:
+            return fn(con, *args, **kwargs)
+        key = (fn.__name__, id(con), args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(con, *args, **kwargs)
+        return memo[key]
+    return call
+
+
+@_shared
 def round_scores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per round: base, bonus, deduction, total, veto, peer rank and number of districts ranked."""
     cfg = settings(con)
@@ -66,8 +97,12 @@ class RoundDetail:
     rates: pd.DataFrame        # per standard: points, rate, earned, lost, …
     attribution: pd.DataFrame  # per standard × street × department: lost
     score: scoring.RoundScore
+    street_lost: pd.DataFrame      # lost per street, largest first (computed once with the round)
+    department_lost: pd.DataFrame  # lost per department, largest first
+    top_standards: pd.DataFrame    # the three standards that lost most
 
 
+@_shared
 def round_detail(con: duckdb.DuckDBPyConnection, round_id: int) -> RoundDetail:
     cfg = settings(con)
     std = standards(con)
@@ -79,7 +114,9 @@ def round_detail(con: duckdb.DuckDBPyConnection, round_id: int) -> RoundDetail:
     rates = scoring.standard_rates(std, obs, survey)
     score = scoring.round_total(rates, bonus[bonus["round_id"].eq(round_id)],
                                 neg[neg["round_id"].eq(round_id)], cfg.bonus_cap)
-    return RoundDetail(round_id, rates, scoring.attribute_lost(rates, obs, survey), score)
+    attribution = scoring.attribute_lost(rates, obs, survey)
+    return RoundDetail(round_id, rates, attribution, score, street_losses(attribution),
+                       department_losses(attribution), top_losing_standards(rates, 3))
 
 
 def lost_by(attribution: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -106,8 +143,10 @@ def department_losses(attribution: pd.DataFrame) -> pd.DataFrame:
 
 def bottom_table(lost: pd.DataFrame, week: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
     """Round losses next to the week's problems, worst first: the overview's bottom lists."""
-    out = week.merge(lost, on=by, how="outer").fillna({"lost": 0.0, "problems": 0, "deduction": 0.0})
-    out = out.sort_values(["lost", "problems"], ascending=False, ignore_index=True)
-    out["problems"] = out["problems"].astype(int)
-    return out.rename(columns={by: label, "lost": "测评失分", "problems": "本周问题数", "deduction": "本周扣分"})[
-        [label, "测评失分", "本周问题数", "本周扣分"]]
+    keys = list(dict.fromkeys([*week[by], *lost[by]]))
+    w = week.set_index(by).reindex(keys)
+    out = pd.DataFrame({label: keys,
+                        "测评失分": lost.set_index(by)["lost"].reindex(keys).fillna(0.0).to_numpy(),
+                        "本周问题数": w["problems"].fillna(0).astype(int).to_numpy(),
+                        "本周扣分": w["deduction"].fillna(0.0).to_numpy()})
+    return out.sort_values(["测评失分", "本周问题数"], ascending=False, ignore_index=True)

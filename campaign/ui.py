@@ -17,12 +17,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import metrics, queries
+from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.config import db_path, load_office
 from campaign.store import data_version, upgrade_schema, writes_in_process
 from campaign.weeks import Week, week_number, week_of
 
-FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-BLUE, RED, GREY, GREEN, AMBER = "#1f4e9c", "#c8102e", "#9aa3ad", "#2e7d32", "#e0a100"
 ALL = "全部"
 
 
@@ -58,26 +57,33 @@ def version() -> tuple[int, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(db: str, ver: tuple, kind: str, name: str, params: tuple) -> object:
+def _cached(key: str, db: str, kind: str, name: str, _params: dict) -> object:
+    """``key`` names the call (database, data version, name, parameters); the parameters themselves are passed
+    unhashed: hashing them is what Streamlit would otherwise spend most of a cache hit on."""
     con = _connection(db)
     if kind == "query":
-        return queries.run(con, name, **dict(params))
+        return queries.run(con, name, **_params)
     module, _, func = name.rpartition(".")
     mod = importlib.import_module(f"campaign.{module}") if module else metrics
-    return getattr(mod, func)(con, **dict(params))
+    return getattr(mod, func)(con, **_params)
 
 
-_locks: dict[tuple, threading.Lock] = {}
+_locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
 def _once(kind: str, name: str, params: dict):
-    """Cached call; sessions asking the same thing at once wait for one computation instead of repeating it."""
-    key = (str(db_path()), version(), kind, name, tuple(sorted(params.items())))
+    """Cached call; sessions asking the same thing at once wait for one computation instead of repeating it.
+
+    A query is keyed on the parameters its SQL uses only, so that filters it ignores share one result."""
+    if kind == "query":
+        params = {p: params.get(p) for p in queries.params_of(name)}
+    db = str(db_path())
+    call = repr((kind, name, sorted(params.items())))
     with _locks_guard:
-        lock = _locks.setdefault(key[2:], threading.Lock())
+        lock = _locks.setdefault(call, threading.Lock())
     with lock:
-        return _cached(*key)
+        return _cached(repr((db, version())) + call, db, kind, name, params)
 
 
 def query(name: str, **params) -> pd.DataFrame:
@@ -233,20 +239,6 @@ def signed_in():
 
 
 # ----------------------------------------------------------------------------------------------------
-def style(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    """Meeting-room style: the point of the chart in its title, big labels, few colours."""
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=24, family=FONT, color="#1a1a1a"), x=0, xanchor="left"),
-        font=dict(family=FONT, size=17, color="#222"), height=height,
-        margin=dict(l=10, r=20, t=70, b=10), plot_bgcolor="white", paper_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, font=dict(size=16)),
-        hoverlabel=dict(font=dict(family=FONT, size=16)),
-    )
-    fig.update_xaxes(showgrid=False, tickfont=dict(size=16), title_font=dict(size=16))
-    fig.update_yaxes(gridcolor="#e6e6e6", tickfont=dict(size=16), title_font=dict(size=16))
-    return fig
-
-
 def fmt_delta(value: float, digits: int = 2, unit: str = "") -> str | None:
     if value is None or pd.isna(value):
         return None

@@ -3,7 +3,7 @@ import html
 
 import streamlit as st
 
-from campaign import briefing, ui
+from campaign import briefing, figures, ui
 
 PRINT_CSS = """<style>
 .brief { font-family: "FangSong", "仿宋", "STFangsong", "Noto Serif CJK SC", serif; font-size: 1.2rem;
@@ -26,7 +26,7 @@ PRINT_CSS = """<style>
   [data-testid="stAppViewContainer"], [data-testid="stMain"], section.main { overflow: visible !important; }
   [data-testid="stElementContainer"]:has(.caption), [data-testid="stElementContainer"]:has(h3) {
     break-after: avoid; page-break-after: avoid; }
-  [data-testid="stTable"] tr, img { break-inside: avoid; page-break-inside: avoid; }
+  [data-testid="stTable"] tr, img, .stPlotlyChart { break-inside: avoid; page-break-inside: avoid; }
 }
 </style>"""
 
@@ -57,7 +57,6 @@ c.download_button("下载 Excel 附表", data=lambda: ui.metric("briefing.xlsx_b
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 date = f"{b.issue_date.year}年{b.issue_date.month}月{b.issue_date.day}日"
-images = ui.metric("briefing.chart_images", week=b.week.number)
 _, body, _ = st.columns([1, 10, 1])  # a page-like column: text, tables and charts share its width
 with body:
     st.markdown(f'<div class="brief"><p class="mast">{html.escape(b.masthead)}</p>'
@@ -76,8 +75,9 @@ with body:
                     st.caption(block.note)
                 st.table(block.doc_frame(), hide_index=True)
             else:
-                _, mid, _ = st.columns([1, 6, 1])
-                mid.image(images[block.key], width="stretch")
+                _, mid, _ = st.columns([1, 8, 1])
+                mid.plotly_chart(figures.briefing_chart(block), width="stretch", key=f"chart_{block.key}",
+                                 config={"displayModeBar": False})
                 para(block.caption, "caption")
     para(b.closing, "sign")
     para(date, "sign")

@@ -50,7 +50,7 @@ if f.round_id is None:
     st.stop()
 
 detail = ui.metric("round_detail", round_id=f.round_id)
-top = metrics.top_losing_standards(detail.rates, 3)
+top = detail.top_standards
 left, right = st.columns([3, 2])
 with left:
     lead = top.iloc[0] if not top.empty else None
@@ -74,8 +74,8 @@ with right:
 b1, b2 = st.columns(2)
 week_streets = ui.query("week_problems_by_street", start=f.start, end=f.end)
 week_depts = ui.query("week_problems_by_department", start=f.start, end=f.end)
-streets = metrics.bottom_table(metrics.street_losses(detail.attribution), week_streets, "street", "街道（镇）")
-depts = metrics.bottom_table(metrics.department_losses(detail.attribution), week_depts, "department", "责任单位")
+streets = metrics.bottom_table(detail.street_lost, week_streets, "street", "街道（镇）")
+depts = metrics.bottom_table(detail.department_lost, week_depts, "department", "责任单位")
 with b1:
     st.subheader(f"街道失分榜 · 末位 {streets.iloc[0]['街道（镇）']}" if len(streets) else "街道失分榜")
     st.dataframe(streets.head(5), hide_index=True, width="stretch",

@@ -1,8 +1,7 @@
 """排名: streets and departments by a composite index the office defines, rank change, red and yellow flags."""
-import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, ui
+from campaign import analysis, figures, ui
 from campaign.config import load_office
 
 f = ui.filters()
@@ -42,14 +41,11 @@ with b.container(border=True):
         st.markdown(f"**第 {x.rank} 名　{x.unit}**　{x.total:.1f} 分　{analysis.change_label(x.change)}")
 
 flags = {u: ui.RED for u in red["unit"]} | {u: ui.AMBER for u in yellow["unit"]}
-shown = t.iloc[::-1]
-fig = go.Figure(go.Bar(
-    x=shown["total"], y=shown["unit"], orientation="h", marker_color=[flags.get(u, ui.GREY) for u in shown["unit"]],
-    text=[f"{v:.1f}  {analysis.change_label(c)}" for v, c in zip(shown["total"], shown["change"])],
-    textposition="outside", textfont=dict(size=16), cliponaxis=False))
-fig.update_xaxes(title=f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化）", range=[0, index.full * 1.12])
-st.plotly_chart(ui.style(fig, analysis.ranking_title(r, word), height=120 + 32 * len(t)), width="stretch",
-                key="ranking")
+fig = figures.hbars(t["unit"], t["total"], [flags.get(u, ui.GREY) for u in t["unit"]],
+                    [f"{v:.1f}  {analysis.change_label(c)}" for v, c in zip(t["total"], t["change"])],
+                    f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化）", index.full * 1.12,
+                    analysis.ranking_title(r, word), height=120 + 32 * len(t))
+st.plotly_chart(fig, width="stretch", key="ranking")
 
 measures = {"assessment_rate": ("测评达标率（%）", 100), "problem_density": ("每百点位问题数", 1),
             "on_time_rate": ("按期整改率（%）", 100), "rebound_rate": ("反弹率（%）", 100), "overdue": ("逾期数", 1),

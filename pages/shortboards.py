@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, ui
+from campaign import analysis, figures, ui
 from campaign.config import load_office
 
 f = ui.filters()
@@ -32,18 +32,16 @@ c[3].metric(f"本{f.period_word}反弹问题", f"{int(reb.rebounds):,} 条",
 
 left, right = st.columns(2)
 with left:
-    top = losses.head(12).iloc[::-1]
+    top = losses.head(12)
     lead = losses.iloc[0] if len(losses) else None
     title = (f"{len(below)} 项低于及格线，丢分最多：{lead.code}（{lead.lost:.2f} 分）" if lead is not None
              else "丢分最多的指标")
-    fig = go.Figure(go.Bar(
-        x=top["lost"], y=[f"{r.code} {r.name[:9]}" for r in top.itertuples()], orientation="h",
-        marker_color=[ui.RED if b else ui.GREY for b in top["below_pass"]], hovertext=top["name"],
-        text=[f"{v:.2f} · {r:.0%}" for v, r in zip(top["lost"], top["rate"])], textposition="outside",
-        textfont=dict(size=16), cliponaxis=False))
-    fig.update_xaxes(title=f"失分 · 达标率（红色：低于 {pass_rate:.0%}）",
-                     range=[0, float(top["lost"].max() or 1) * 1.45])
-    st.plotly_chart(ui.style(fig, title, height=520), width="stretch", key="toplost")
+    fig = figures.hbars([f"{r.code} {r.name[:9]}" for r in top.itertuples()], top["lost"],
+                        [ui.RED if b else ui.GREY for b in top["below_pass"]],
+                        [f"{v:.2f} · {r:.0%}" for v, r in zip(top["lost"], top["rate"])],
+                        f"失分 · 达标率（红色：低于 {pass_rate:.0%}）", float(top["lost"].max() or 1) * 1.45, title,
+                        height=520, hover=top["name"])
+    st.plotly_chart(fig, width="stretch", key="toplost")
 with right:
     pl = losses[losses["lost"] > 0]
     share10 = float(pl["cum_share"].iloc[min(9, len(pl) - 1)]) if len(pl) else 0.0

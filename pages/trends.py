@@ -3,7 +3,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, ui
+from campaign import analysis, figures, ui
 from campaign.config import load_office
 
 f = ui.filters()
@@ -18,21 +18,10 @@ if rounds.empty:
     st.info("尚无测评数据：导入模拟测评结果后，这里显示各轮得分、目标线和同组排名。")
 else:
     names = [analysis.short_round(n) for n in rounds["round_name"]]
-    sel = rounds["round_id"].eq(f.round_id)
-    fig = go.Figure()
-    fig.add_hline(y=office.target_total, line=dict(color=ui.RED, dash="dash", width=2),
-                  annotation=dict(text=f"目标 {office.target_total:g} 分", font=dict(size=16, color=ui.RED)),
-                  annotation_position="top left")
-    labels = [f"{t:.2f}" + (f"<br>第{int(r)}名" if pd.notna(r) else "") for t, r in zip(rounds["total"], rounds["rank"])]
-    fig.add_trace(go.Scatter(x=names, y=rounds["total"], mode="lines+markers+text", text=labels,
-                             textposition="top center", textfont=dict(size=16), line=dict(color=ui.BLUE, width=3),
-                             marker=dict(size=[16 if s else 9 for s in sel],
-                                         color=[ui.RED if s else ui.BLUE for s in sel]),
-                             name="测评总分", cliponaxis=False))
-    lo = min(rounds["total"].min(), office.target_total) - 4
-    fig.update_yaxes(title="总分", range=[lo, max(rounds["total"].max(), office.target_total) + 5])
-    st.plotly_chart(ui.style(fig, analysis.total_title(rounds, f.round_id, office.target_total), height=430),
-                    width="stretch", key="totals")
+    fig = figures.score_trend(names, rounds["total"].tolist(), rounds["rank"].tolist(),
+                              rounds["round_id"].eq(f.round_id).tolist(), office.target_total,
+                              analysis.total_title(rounds, f.round_id, office.target_total))
+    st.plotly_chart(fig, width="stretch", key="totals")
     table = pd.DataFrame({
         "测评轮次": rounds["round_name"], "组织方": rounds["assessor"], "测评日期": rounds["held_on"],
         "测评得分": rounds["base"].round(2), "加分": rounds["bonus"].round(2), "负面清单扣分": rounds["deduction"].round(2),

@@ -1,7 +1,7 @@
 """周调度会通报: the week's briefing built from the store, written as Word, Excel and a dashboard page.
 
 build() gathers the numbers (named queries, scoring, analysis) into a Briefing; render_docx / render_xlsx write
-it; docx_bytes / xlsx_bytes / chart_images take the connection first so the page can cache them (ui.metric).
+it; docx_bytes / xlsx_bytes take the connection first so the page can cache them (ui.metric).
 The wording is data/briefing_template.yaml.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from campaign.briefing.model import Briefing, BriefingError, Chart, Section, Tab
 from campaign.briefing.template import TEMPLATE_FILE, TemplateError, load_template
 
 __all__ = ["Briefing", "BriefingError", "Chart", "Section", "Table", "TemplateError", "TEMPLATE_FILE", "build",
-           "built", "chart_images", "docx_bytes", "load_template", "render_docx", "render_xlsx", "resolve_week", "show",
+           "built", "docx_bytes", "forget_built", "load_template", "render_docx", "render_xlsx", "resolve_week", "show",
            "write", "xlsx_bytes"]
 
 
@@ -41,6 +41,11 @@ def write(briefing: Briefing, out_dir: Path | str) -> tuple[Path, Path]:
 _built: dict[tuple, Briefing] = {}
 
 
+def forget_built() -> None:
+    """Drop the remembered builds (the benchmark's cold page opens start from nothing)."""
+    _built.clear()
+
+
 def built(con: duckdb.DuckDBPyConnection, week: int | str = "latest") -> Briefing:
     """build(), remembered for the store's current data version: the page, its charts and both downloads
     share one build instead of gathering the week's numbers four times."""
@@ -52,13 +57,6 @@ def built(con: duckdb.DuckDBPyConnection, week: int | str = "latest") -> Briefin
             _built.pop(next(iter(_built)))
         _built[key] = build(con, week)
     return _built[key]
-
-
-def chart_images(con: duckdb.DuckDBPyConnection, week: int | str = "latest") -> dict[str, bytes]:
-    """The week's charts as PNG, by chart key."""
-    from campaign.briefing.charts import render_chart
-
-    return {c.key: render_chart(c) for c in built(con, week).charts()}
 
 
 def docx_bytes(con: duckdb.DuckDBPyConnection, week: int | str = "latest") -> bytes:

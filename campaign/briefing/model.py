@@ -176,6 +176,11 @@ def resolve_week(con: duckdb.DuckDBPyConnection, week: int | str = "latest") -> 
 def build(con: duckdb.DuckDBPyConnection, week: int | str = "latest",
           template: Path | str | None = None) -> Briefing:
     """The briefing for one campaign week: district-wide numbers, the latest assessment round held by its end."""
+    with metrics.shared_results():  # the rankings and the sections ask for the same rounds
+        return _build(con, week, template)
+
+
+def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str | None) -> Briefing:
     tpl = load_template(template or TEMPLATE_FILE)
     office = load_office()
     wk = resolve_week(con, week)

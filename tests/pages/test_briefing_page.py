@@ -1,7 +1,9 @@
 """周调度会通报 page: the same briefing as the files, with the week's numbers from the store, printable, with
 both downloads; the week filter picks the week."""
 import duckdb
-from apptest_helpers import WEEK40, WEEK52, open_page
+from apptest_helpers import WEEK40, WEEK52, chart, chart_titles, open_page, values
+
+from campaign import briefing
 
 
 def found(con, period) -> int:
@@ -19,6 +21,7 @@ def test_briefing_page_shows_the_weeks_briefing(app_env):
     n = found(con, WEEK52)
     overdue = con.execute("SELECT count(*) FROM problems WHERE found_on <= ? AND deadline < ? AND "
                           "(closed_on IS NULL OR closed_on > ?)", [WEEK52[1]] * 3).fetchone()[0]
+    charts = briefing.build(con, 52).charts()
     con.close()
     text = page_text(at)
     assert f"本周共发现问题{n}个" in text
@@ -33,7 +36,12 @@ def test_briefing_page_shows_the_weeks_briefing(app_env):
     summary = tables[0].set_index("指标")
     assert summary.loc["发现问题", "本周"] == str(n)
     assert len(tables[8]) == min(15, overdue)
-    assert len(at.get("image")) == 3
+    # the charts are drawn on the page (Plotly) from the same data as the .docx images, titled by their point
+    assert chart_titles(at) == [c.title for c in charts]
+    ranking = next(c for c in charts if c.kind == "street_ranking")
+    bars = chart(at, ranking.title)["data"][0]
+    assert values(bars["x"])[::-1] == ranking.data["total"].tolist()
+    assert bars["y"][-1] == f"1. {ranking.data['unit'].iat[0]}"
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载 Word 通报", "下载 Excel 附表"]
 
