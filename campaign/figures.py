@@ -62,24 +62,31 @@ def flag_colour(flag: str) -> str:
 
 
 def briefing_chart(chart) -> go.Figure:
-    """One chart of the weekly briefing (campaign.briefing.Chart) for the page; the .docx draws the same data
-    with matplotlib (campaign.briefing.charts)."""
+    """One chart of the weekly briefing (campaign.briefing.Chart) for the page, which shows it in a column about
+    750 px wide; the .docx draws the same data with matplotlib (campaign.briefing.charts)."""
+    from campaign.briefing.model import fit_title, two_lines
+
     d, o = chart.data, chart.options
+    title = fit_title(chart.title, limit=28, br="<br>")
     if chart.kind == "score_trend":
-        return score_trend([n.replace("模拟测评", "<br>模拟测评") for n in d["short"]], d["total"].tolist(),
-                           d["rank"].tolist(), d["round_id"].eq(o["round_id"]).tolist(), float(o["target"]),
-                           chart.title)
-    if chart.kind == "short_boards":
-        return hbars([f"{r.code} {r.content}" for r in d.itertuples()], d["lost"],
-                     [RED if b else GREY for b in d["below_pass"]],
-                     [f"{r.lost:.2f} 分 · 达标率 {r.rate:.0%}" for r in d.itertuples()],
-                     f"本轮失分（红色：达标率低于及格线 {o['pass_rate']:.0%}）", float(d["lost"].max() or 1) * 1.5,
-                     chart.title, height=130 + 40 * len(d), hover=d["name"])
-    if chart.kind == "street_ranking":
+        fig = score_trend([two_lines(n, br="<br>") for n in d["short"]], d["total"].tolist(), d["rank"].tolist(),
+                          d["round_id"].eq(o["round_id"]).tolist(), float(o["target"]), title, height=470)
+        fig.update_xaxes(tickangle=0, tickfont=dict(size=14))
+    elif chart.kind == "short_boards":
+        fig = hbars([f"{r.code} {r.content}" for r in d.itertuples()], d["lost"],
+                    [RED if b else GREY for b in d["below_pass"]],
+                    [f"{r.lost:.2f} 分 · 达标率 {r.rate:.0%}" for r in d.itertuples()],
+                    f"本轮失分（红色：达标率低于及格线 {o['pass_rate']:.0%}）", float(d["lost"].max() or 1) * 1.5,
+                    title, height=130 + 40 * len(d), hover=d["name"])
+    elif chart.kind == "street_ranking":
         full = float(o["full"])
-        return hbars([f"{int(r['rank'])}. {r.unit}" for _, r in d.iterrows()], d["total"],
-                     [flag_colour(x) for x in d["flag"]],
-                     [f"{t:.1f}  {c}" for t, c in zip(d["total"], d["change_label"])],
-                     f"综合指数（满分 {full:g}；红色流动红旗，黄色流动黄旗；↑↓ 为较上周名次变化）", full * 1.15,
-                     chart.title, height=130 + 32 * len(d))
-    raise ValueError(f"未知的图表类型：{chart.kind}")
+        fig = hbars([f"{int(r['rank'])}. {r.unit}" for _, r in d.iterrows()], d["total"],
+                    [flag_colour(x) for x in d["flag"]],
+                    [f"{t:.1f}  {c}" for t, c in zip(d["total"], d["change_label"])],
+                    f"综合指数（满分 {full:g}；红色流动红旗，黄色流动黄旗；↑↓ 为较上周名次变化）", full * 1.15,
+                    title, height=130 + 32 * len(d))
+    else:
+        raise ValueError(f"未知的图表类型：{chart.kind}")
+    if "<br>" in title:
+        fig.update_layout(margin=dict(t=105), height=fig.layout.height + 35)
+    return fig

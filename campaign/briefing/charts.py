@@ -14,7 +14,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-from campaign.briefing.model import Chart, width
+from campaign.briefing.model import Chart, fit_title, two_lines
 
 BLUE, RED, GREY, AMBER = "#1f4e9c", "#c8102e", "#9aa3ad", "#e0a100"
 WIDTH_IN = 7.0   # drawn at 7 in, placed at about 15 cm in the document: labels print at about 10 pt
@@ -38,19 +38,10 @@ def _fp(size: float, bold: bool = False) -> FontProperties:
 def render_chart(chart: Chart) -> bytes:
     draw = {"score_trend": _score_trend, "short_boards": _short_boards, "street_ranking": _street_ranking}[chart.kind]
     fig = draw(chart)
-    fig.suptitle(_fit_title(chart.title), x=0.01, ha="left", fontproperties=_fp(14))
+    fig.suptitle(fit_title(chart.title), x=0.01, ha="left", fontproperties=_fp(14))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     return buf.getvalue()
-
-
-def _fit_title(title: str, limit: float = 36) -> str:
-    """A title longer than the figure is wide breaks at the comma nearest its middle."""
-    if width(title) <= limit or "，" not in title:
-        return title
-    cuts = [i for i, ch in enumerate(title) if ch == "，"]
-    i = min(cuts, key=lambda k: abs(width(title[:k]) - width(title) / 2))
-    return f"{title[: i + 1]}\n{title[i + 1:]}"
 
 
 def _style(ax) -> None:
@@ -61,14 +52,6 @@ def _style(ax) -> None:
     ax.tick_params(labelsize=11.5)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontproperties(_fp(11.5))
-
-
-def _two_lines(name: str) -> str:
-    """第四轮模拟测评 → 第四轮 / 模拟测评: round names fit under their point."""
-    for tail in ("模拟测评", "交叉测评", "测评"):
-        if name.endswith(tail) and len(name) > len(tail):
-            return f"{name[: -len(tail)]}\n{tail}"
-    return name
 
 
 def _score_trend(chart: Chart) -> Figure:
@@ -91,7 +74,7 @@ def _score_trend(chart: Chart) -> Figure:
     hi = max(d["total"].max(), target) + 6
     ax.set_ylim(lo, hi)
     ax.set_xlim(-0.5, len(d) - 0.5)
-    ax.set_xticks(x, [_two_lines(n) for n in d["short"]])
+    ax.set_xticks(x, [two_lines(n) for n in d["short"]])
     ax.set_ylabel("总分", fontproperties=_fp(11))
     ax.grid(axis="y", color="#e6e6e6")
     _style(ax)

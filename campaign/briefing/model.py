@@ -133,6 +133,23 @@ def width(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62 for ch in str(text))
 
 
+def fit_title(title: str, limit: float = 36, br: str = "\n") -> str:
+    """A chart title longer than ``limit`` breaks at the comma nearest its middle."""
+    if width(title) <= limit or "，" not in title:
+        return title
+    cuts = [i for i, ch in enumerate(title) if ch == "，"]
+    i = min(cuts, key=lambda k: abs(width(title[:k]) - width(title) / 2))
+    return f"{title[: i + 1]}{br}{title[i + 1:]}"
+
+
+def two_lines(name: str, br: str = "\n") -> str:
+    """第四轮模拟测评 → 第四轮 / 模拟测评: round names fit under their point."""
+    for tail in ("模拟测评", "交叉测评", "测评"):
+        if name.endswith(tail) and len(name) > len(tail):
+            return f"{name[: -len(tail)]}{br}{tail}"
+    return name
+
+
 def _g(v) -> str:
     """227.0 → 227, 227.5 → 227.5."""
     if v is None or pd.isna(v):
