@@ -115,3 +115,14 @@ CREATE OR REPLACE VIEW main.problem_history AS
 CREATE TABLE IF NOT EXISTS store.scenarios (
     name VARCHAR PRIMARY KEY, settings VARCHAR, created_at TIMESTAMP, created_by VARCHAR);
 CREATE OR REPLACE VIEW main.scenarios AS SELECT name, settings, created_at, created_by FROM store.scenarios;
+
+-- Published rankings (发布排名): what the office published for a week, kept as it was published; publishing the
+-- same week and unit kind again adds a new version (the latest one is the one in force).
+CREATE TABLE IF NOT EXISTS store.published_rankings (
+    unit_kind VARCHAR, period_start DATE, period_end DATE, version INTEGER, published_at TIMESTAMP,
+    published_by VARCHAR, round_name VARCHAR, rank INTEGER, unit VARCHAR, total DOUBLE, change INTEGER,
+    flag VARCHAR);
+CREATE OR REPLACE VIEW main.published_rankings AS
+    SELECT unit_kind, period_start, period_end, version, published_at, published_by, round_name, rank, unit, total,
+           change, flag
+    FROM store.published_rankings;

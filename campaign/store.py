@@ -5,7 +5,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -79,6 +80,24 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
     set_meta(con, "data_version", str(version))
     _writes_in_process += 1
     return version
+
+
+@contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor in one transaction that ends by bumping the data version and committing; any error rolls all of
+    it back, so a write is either whole or not there at all."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            bump_data_version(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.close()
 
 
 def writes_in_process() -> int:

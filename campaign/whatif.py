@@ -61,7 +61,7 @@ import yaml
 
 from campaign import metrics, queries, scoring
 from campaign.config import DATA_DIR
-from campaign.store import bump_data_version
+from campaign.store import bump_data_version, write_transaction
 
 EFFORT_FILE = DATA_DIR / "whatif_effort.yaml"
 FIELD, ONLINE, SURVEY = "实地考察", "网上申报", "问卷调查"
@@ -839,19 +839,10 @@ def save_scenario(con: duckdb.DuckDBPyConnection, name: str, settings: list[Sett
         raise WhatIfError(f"方案名“{name[:20]}…”太长（最多 40 个字）")
     if isinstance(settings, str):
         settings = parse_scenario(settings)
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN")
+    with write_transaction(con) as cur:
         _ensure_scenarios(cur)
         cur.execute("INSERT OR REPLACE INTO store.scenarios VALUES (?, ?, ?, ?)",
                     [name, scenario_json(settings), datetime.now().replace(microsecond=0), by])
-        bump_data_version(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
 
 
 def delete_scenario(con: duckdb.DuckDBPyConnection, name: str) -> None:

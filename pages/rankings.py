@@ -1,7 +1,7 @@
 """排名: streets and departments by a composite index the office defines, rank change, red and yellow flags."""
 import streamlit as st
 
-from campaign import analysis, figures, ui
+from campaign import analysis, figures, publish, ui
 from campaign.config import load_office
 
 f = ui.filters()
@@ -39,6 +39,43 @@ with b.container(border=True):
     st.markdown("#### 🟨 流动黄旗")
     for x in yellow.itertuples():
         st.markdown(f"**第 {x.rank} 名　{x.unit}**　{x.total:.1f} 分　{analysis.change_label(x.change)}")
+
+pub = ui.metric("publish.latest", unit=unit, start=f.start, end=f.end)
+blocked = publish.not_publishable(f)
+with st.container(border=True):
+    if pub is None:
+        st.markdown(f"**本{word}{kind}排名尚未发布。**")
+    else:
+        st.markdown(f"**本{word}{kind}排名已发布**：第 {pub.version} 版，{pub.published_at:%Y-%m-%d %H:%M} 由"
+                    f"{pub.published_by or '（未署名）'}发布，测评部分按{pub.round_name or '（无测评）'}。")
+        diff = [] if blocked else publish.changes_since(pub, r)
+        if diff:
+            st.warning("发布后数据有更新，现在算出的排名与已发布的不同：" + "；".join(diff[:5])
+                       + ("等" if len(diff) > 5 else "") + "。以已发布的为准；如需更新，请重新发布。")
+    if st.session_state.pop("_published", None):
+        st.success(f"已发布本{word}{kind}排名（第 {pub.version} 版）。")
+    if ui.can("editor"):
+        if st.button("发布本周排名" if pub is None else "重新发布本周排名", key="publish", disabled=blocked is not None,
+                     icon=":material/campaign:", help="把现在的排名和红黄旗作为本周正式排名保存，供领导查看；"
+                     "以后导入的数据不会改变已发布的内容，重新发布会保存为新的一版。"):
+            user = ui.current_user()
+            ui.write(publish.publish_ranking, r, f.start, f.end, round_name=f.round_name,
+                     by=user.display or user.name)
+            st.session_state["_published"] = True
+            st.rerun()
+        if blocked:
+            st.caption(blocked)
+    history = ui.query("publication_log")
+    if len(history):
+        with st.expander(f"发布记录（{len(history)} 次）"):
+            st.dataframe(history.assign(unit_kind=history["unit_kind"].map({"street": "街道（镇）",
+                                                                             "department": "责任单位"})).rename(
+                columns={"unit_kind": "排名对象", "period_start": "起", "period_end": "止", "version": "版本",
+                         "published_at": "发布时间", "published_by": "发布人", "round_name": "测评轮次",
+                         "units": "单位数", "red": "流动红旗", "yellow": "流动黄旗"}), hide_index=True, width="stretch",
+                column_config={"起": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                               "止": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                               "发布时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 flags = {u: ui.RED for u in red["unit"]} | {u: ui.AMBER for u in yellow["unit"]}
 fig = figures.hbars(t["unit"], t["total"], [flags.get(u, ui.GREY) for u in t["unit"]],

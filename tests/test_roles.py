@@ -198,6 +198,17 @@ def test_a_viewer_is_not_offered_saving_a_scenario(accounts):
     assert "保存当前设定" in [b.label for b in editor.get("form_submit_button")]
 
 
+def test_only_the_office_is_offered_publishing_the_ranking(accounts):
+    viewer = app("viewer")
+    viewer.switch_page("pages/rankings.py").run()
+    assert not viewer.exception
+    assert "publish" not in [b.key for b in viewer.button]
+    assert any("排名尚未发布" in m.value or "排名已发布" in m.value for m in viewer.markdown)  # leaders see the status
+    editor = app("editor")
+    editor.switch_page("pages/rankings.py").run()
+    assert "publish" in [b.key for b in editor.button]
+
+
 WRITE_SCRIPT = textwrap.dedent('''
     import streamlit as st
     from campaign import ui

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from campaign.ingest.upsert import SPECS, ensure_tables, one, recount_inspections, sql
-from campaign.store import bump_data_version
+from campaign.store import write_transaction
 
 
 class UndoRefused(Exception):
@@ -83,59 +83,49 @@ _DIM_DELETE = {
 def undo_import(con: duckdb.DuckDBPyConnection, import_id: int, undone_by: str = "") -> UndoResult:
     """Delete what the import added, restore what it changed, drop the streets/sites/rounds it created that
     nothing refers to any more. Refused when a later import changed the same rows (undo that one first)."""
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            ensure_tables(cur)
-            row = one(cur, "SELECT file_name, undone_at FROM store.import_log WHERE import_id = ?", [import_id])
-            if row is None:
-                raise UndoRefused(f"没有第 {import_id} 次导入的记录。")
-            if row[1] is not None:
-                raise UndoRefused(f"第 {import_id} 次导入（{row[0]}）已于 {row[1]:%Y-%m-%d %H:%M} 撤销过。")
-            later = set()
-            for spec in SPECS.values():
-                later |= {r[0] for r in cur.execute(sql(
-                    "SELECT DISTINCT superseded_by FROM $versions WHERE import_id = ?", versions=spec.versions),
-                    [import_id]).fetchall()}
-            if later:
-                ids = "、".join(f"第 {i} 次" for i in sorted(later))
-                raise UndoRefused(f"第 {import_id} 次导入的数据后来又被{ids}导入更新过，请先撤销{ids}导入。")
-            removed = restored = 0
-            touched: list[int] = []
-            for kind, spec in SPECS.items():
-                if kind == "ledger":
-                    touched = [r[0] for r in cur.execute(
-                        "SELECT DISTINCT inspection_id FROM store.problems WHERE import_id = ? "
-                        "AND inspection_id IS NOT NULL", [import_id]).fetchall()]
-                n_now = one(cur, sql("SELECT count(*) FROM $table WHERE import_id = ?", table=spec.table),
-                            [import_id])[0]
-                n_old = one(cur, sql("SELECT count(*) FROM $versions WHERE superseded_by = ?",
-                                     versions=spec.versions), [import_id])[0]
-                if not n_now and not n_old:
-                    continue
-                cur.execute(sql("DELETE FROM $table WHERE import_id = ?", table=spec.table), [import_id])
-                cur.execute(sql("INSERT INTO $table BY NAME SELECT $cols FROM $versions WHERE superseded_by = ?",
-                                table=spec.table, cols=list(spec.columns), versions=spec.versions), [import_id])
-                cur.execute(sql("DELETE FROM $versions WHERE superseded_by = ?", versions=spec.versions),
-                            [import_id])
-                removed += n_now - n_old
-                restored += n_old
-            # inspections this import created and no problem refers to any more go; counts are redone
-            touched += [r[0] for r in cur.execute(
-                "SELECT inspection_id FROM store.inspections WHERE import_id = ?", [import_id]).fetchall()]
-            recount_inspections(cur, touched)
-            cur.execute("DELETE FROM store.inspections WHERE import_id = ? AND problems_found = 0", [import_id])
-            _drop_created(cur, import_id)
-            cur.execute("UPDATE store.import_log SET undone_at = now()::TIMESTAMP, undone_by = ? WHERE import_id = ?",
-                        [undone_by or None, import_id])
-            bump_data_version(cur)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-    finally:
-        cur.close()
+    with write_transaction(con) as cur:
+        ensure_tables(cur)
+        row = one(cur, "SELECT file_name, undone_at FROM store.import_log WHERE import_id = ?", [import_id])
+        if row is None:
+            raise UndoRefused(f"没有第 {import_id} 次导入的记录。")
+        if row[1] is not None:
+            raise UndoRefused(f"第 {import_id} 次导入（{row[0]}）已于 {row[1]:%Y-%m-%d %H:%M} 撤销过。")
+        later = set()
+        for spec in SPECS.values():
+            later |= {r[0] for r in cur.execute(sql(
+                "SELECT DISTINCT superseded_by FROM $versions WHERE import_id = ?", versions=spec.versions),
+                [import_id]).fetchall()}
+        if later:
+            ids = "、".join(f"第 {i} 次" for i in sorted(later))
+            raise UndoRefused(f"第 {import_id} 次导入的数据后来又被{ids}导入更新过，请先撤销{ids}导入。")
+        removed = restored = 0
+        touched: list[int] = []
+        for kind, spec in SPECS.items():
+            if kind == "ledger":
+                touched = [r[0] for r in cur.execute(
+                    "SELECT DISTINCT inspection_id FROM store.problems WHERE import_id = ? "
+                    "AND inspection_id IS NOT NULL", [import_id]).fetchall()]
+            n_now = one(cur, sql("SELECT count(*) FROM $table WHERE import_id = ?", table=spec.table),
+                        [import_id])[0]
+            n_old = one(cur, sql("SELECT count(*) FROM $versions WHERE superseded_by = ?",
+                                 versions=spec.versions), [import_id])[0]
+            if not n_now and not n_old:
+                continue
+            cur.execute(sql("DELETE FROM $table WHERE import_id = ?", table=spec.table), [import_id])
+            cur.execute(sql("INSERT INTO $table BY NAME SELECT $cols FROM $versions WHERE superseded_by = ?",
+                            table=spec.table, cols=list(spec.columns), versions=spec.versions), [import_id])
+            cur.execute(sql("DELETE FROM $versions WHERE superseded_by = ?", versions=spec.versions),
+                        [import_id])
+            removed += n_now - n_old
+            restored += n_old
+        # inspections this import created and no problem refers to any more go; counts are redone
+        touched += [r[0] for r in cur.execute(
+            "SELECT inspection_id FROM store.inspections WHERE import_id = ?", [import_id]).fetchall()]
+        recount_inspections(cur, touched)
+        cur.execute("DELETE FROM store.inspections WHERE import_id = ? AND problems_found = 0", [import_id])
+        _drop_created(cur, import_id)
+        cur.execute("UPDATE store.import_log SET undone_at = now()::TIMESTAMP, undone_by = ? WHERE import_id = ?",
+                    [undone_by or None, import_id])
     return UndoResult(import_id, row[0], removed, restored)
 
 

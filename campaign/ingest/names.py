@@ -106,23 +106,13 @@ def save_decisions(con, decisions: list[tuple[str, str, str]], by: str = "") -> 
     """Record the office's answers (entity, name as written, canonical name; equal names confirm a new one)
     in store.name_aliases, used by every later import. Returns how many were saved."""
     from campaign.ingest.upsert import ensure_tables
-    from campaign.store import bump_data_version
+    from campaign.store import write_transaction
 
     if not decisions:
         return 0
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            ensure_tables(cur)
-            for entity, name, canonical in decisions:
-                cur.execute("INSERT OR REPLACE INTO store.name_aliases VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
-                            [entity, name, canonical, by or None])
-            bump_data_version(cur)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-    finally:
-        cur.close()
+    with write_transaction(con) as cur:
+        ensure_tables(cur)
+        for entity, name, canonical in decisions:
+            cur.execute("INSERT OR REPLACE INTO store.name_aliases VALUES (?, ?, ?, now()::TIMESTAMP, ?)",
+                        [entity, name, canonical, by or None])
     return len(decisions)

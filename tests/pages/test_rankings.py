@@ -150,3 +150,42 @@ def test_street_drill_down_lists_its_problems(app_env):
     shown = frame(at, "问题编号")
     assert set(shown["问题编号"]) == set(mine["problem_id"])
     assert (shown["问题类别"] == "环境卫生").all()
+
+
+def test_the_office_publishes_the_weeks_ranking_and_leaders_see_it(demo_db, tmp_path, monkeypatch):
+    """On this machine (no accounts: full rights) the ranking is published with one click; the page then says so,
+    and the store holds the ranking as shown, flags included."""
+    import shutil
+
+    import streamlit as st
+
+    db = tmp_path / "publish.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("CAMPAIGN_DB", str(db))
+    at = open_page("rankings")
+    assert "本周街道（镇）排名尚未发布。" in texts(at)
+    button = next(b for b in at.button if b.label == "发布本周排名")
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "本周街道（镇）排名已发布**：第 1 版" in texts(at)
+    assert at.success[0].value == "已发布本周街道（镇）排名（第 1 版）。"
+    assert [b.label for b in at.button if b.key == "publish"] == ["重新发布本周排名"]
+    shown = frame(at, "排名")
+    st.cache_resource.clear()  # let the copy go before reading it
+    con = duckdb.connect(str(db))
+    try:
+        pub = con.execute("SELECT rank, unit, total, flag, published_by FROM published_rankings ORDER BY rank").df()
+    finally:
+        con.close()
+    assert pub["unit"].tolist() == shown["街道（镇）"].tolist()
+    assert pub["total"].tolist() == shown["综合指数"].tolist()
+    assert pub["flag"].tolist()[:3] == ["red"] * 3 and pub["flag"].tolist()[-3:] == ["yellow"] * 3
+    assert set(pub["published_by"]) == {"本机用户"}
+
+
+def test_a_filtered_view_cannot_be_published(app_env):
+    at = open_page("rankings", dept="区环卫中心")
+    button = next(b for b in at.button if b.key == "publish")
+    assert button.disabled
+    assert "发布的是全区排名：请先清除侧边栏的责任单位筛选。" in [c.value for c in at.caption]

@@ -1,0 +1,103 @@
+"""发布排名: the office publishes a period's street or department ranking with its red and yellow flags.
+
+What was published stays as it was, whatever later imports change; publishing the same period again adds a
+new version, and the latest version is the one in force. Leaders see whether the ranking they are looking at
+is the published one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from campaign import analysis, queries, store
+
+UNIT_KINDS = ("street", "department")
+
+
+class PublishError(ValueError):
+    """A publication that cannot be made, in words for the user."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: int
+    published_at: datetime
+    published_by: str
+    round_name: str
+    table: pd.DataFrame  # rank, unit, total, change, flag (red | yellow | "")
+
+
+def snapshot(ranking: analysis.Ranking) -> pd.DataFrame:
+    """The rows a publication keeps: rank, unit, total (one decimal, as shown), change, flag."""
+    red, yellow = analysis.red_yellow(ranking.table)
+    t = ranking.table.sort_values(["rank", "unit"], ignore_index=True)
+    flag = ["red" if u in set(red["unit"]) else "yellow" if u in set(yellow["unit"]) else "" for u in t["unit"]]
+    return pd.DataFrame({"rank": t["rank"].astype(int), "unit": t["unit"].astype(str),
+                         "total": t["total"].astype(float).round(1),
+                         "change": pd.array(t["change"], dtype="Int64"), "flag": flag})
+
+
+def publish_ranking(con: duckdb.DuckDBPyConnection, ranking: analysis.Ranking, start: date, end: date,
+                    round_name: str = "", by: str = "") -> int:
+    """Publish the ranking for ``start``..``end``; returns the new version number (1 for the first)."""
+    if ranking.unit not in UNIT_KINDS:
+        raise PublishError(f"未知的排名对象：{ranking.unit}")
+    rows = snapshot(ranking)
+    if rows.empty:
+        raise PublishError("没有可发布的排名：本期没有参与排名的单位。")
+    with store.write_transaction(con) as cur:
+        version = cur.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM store.published_rankings "
+            "WHERE unit_kind = ? AND period_start = ? AND period_end = ?", [ranking.unit, start, end]).fetchall()[0][0]
+        rows = rows.assign(unit_kind=ranking.unit, period_start=start, period_end=end, version=int(version),
+                           published_at=datetime.now().replace(microsecond=0), published_by=by,
+                           round_name=round_name)
+        cur.register("publish_rows", rows)
+        cur.execute("INSERT INTO store.published_rankings BY NAME SELECT * FROM publish_rows")
+        cur.unregister("publish_rows")
+    return int(version)
+
+
+def latest(con: duckdb.DuckDBPyConnection, unit: str, start: date, end: date) -> Publication | None:
+    """The publication in force for the period, or None if it was never published."""
+    df = queries.run(con, "published_ranking", unit=unit, start=start, end=end)
+    if df.empty:
+        return None
+    head = df.iloc[0]
+    return Publication(int(head["version"]), pd.Timestamp(head["published_at"]).to_pydatetime(),
+                       str(head["published_by"] or ""), str(head["round_name"] or ""),
+                       df[["rank", "unit", "total", "change", "flag"]].reset_index(drop=True))
+
+
+def changes_since(pub: Publication, ranking: analysis.Ranking) -> list[str]:
+    """How the ranking computed now differs from the published one, in words (empty if it does not)."""
+    now = snapshot(ranking).set_index("unit")
+    was = pub.table.set_index("unit")
+    out = [f"{u}：发布时第{int(was.at[u, 'rank'])}名，现为第{int(now.at[u, 'rank'])}名"
+           for u in was.index.intersection(now.index, sort=False) if int(was.at[u, "rank"]) != int(now.at[u, "rank"])]
+    out += [f"{u}：发布后新加入排名" for u in now.index.difference(was.index, sort=False)]
+    out += [f"{u}：已不在排名中" for u in was.index.difference(now.index, sort=False)]
+    if not out:
+        out += [f"{u}：综合指数由 {was.at[u, 'total']:.1f} 变为 {now.at[u, 'total']:.1f}"
+                for u in was.index if abs(float(was.at[u, "total"]) - float(now.at[u, "total"])) >= 0.05]
+    return out
+
+
+def log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every publication, newest first (queries/publication_log.sql)."""
+    return queries.run(con, "publication_log")
+
+
+def not_publishable(filters) -> str | None:
+    """Why the view in ``filters`` (campaign.ui.Filters) cannot be published, or None: what is published is the
+    whole district's ranking of one campaign week."""
+    if filters.by_range:
+        return "按日期区间查看时不能发布：发布的是一个周次的排名，请关闭“按日期区间”。"
+    narrowed = [name for name, value in (("街道（镇）", filters.street), ("责任单位", filters.department),
+                                          ("点位类型", filters.site_type), ("问题类别", filters.category)) if value]
+    if narrowed:
+        return f"发布的是全区排名：请先清除侧边栏的{'、'.join(narrowed)}筛选。"
+    return None
