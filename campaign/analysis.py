@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
 from campaign import metrics, queries, scoring
-from campaign.config import DATA_DIR
+from campaign.config import DATA_DIR, read_yaml
 
 RANKING_FILE = DATA_DIR / "ranking_index.yaml"
 UNITS = {"street": "街道（镇）", "department": "责任单位"}
@@ -62,12 +61,7 @@ class IndexDef:
 def load_index(path: Path | str = RANKING_FILE) -> dict[str, IndexDef]:
     """Both composite indices (street, department) from the office's file, validated."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexFileError(f"找不到排名指数文件：{path}") from None
-    except yaml.YAMLError as exc:
-        raise IndexFileError(f"排名指数文件 {path.name} 不是有效的 YAML：{exc}") from None
+    raw = read_yaml(path, "排名指数文件", IndexFileError)
     if not isinstance(raw, dict):
         raise IndexFileError(f"排名指数文件 {path.name} 应当包含 street 和 department 两部分")
     out = {}

@@ -15,6 +15,18 @@ FRAMEWORK_FILE = DATA_DIR / "framework.yaml"
 OFFICE_FILE = DATA_DIR / "office.yaml"
 
 
+def read_yaml(path: Path | str, what: str, error: type[Exception]):
+    """An office-editable YAML file's content; a missing or malformed file raises ``error`` naming the file
+    (``what`` is its name in words, e.g. 排名指数文件)."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"找不到{what}：{path}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{what} {path.name} 不是有效的 YAML：{exc}") from None
+
+
 def db_path() -> Path:
     """The store: ``data/campaign.duckdb`` unless ``CAMPAIGN_DB`` names another file."""
     env = os.environ.get("CAMPAIGN_DB")

@@ -5,9 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from campaign.config import FRAMEWORK_FILE
+from campaign.config import FRAMEWORK_FILE, read_yaml
 
 METHODS = ("网上申报", "实地考察", "问卷调查")
 INDICATORS = ("知晓率", "支持率", "参与率", "满意度")
@@ -46,12 +45,7 @@ STANDARD_COLUMNS = [
 
 def load_framework(path: Path | str = FRAMEWORK_FILE) -> Framework:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FrameworkError(f"找不到测评体系文件：{path}") from None
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"测评体系文件 {path.name} 不是有效的 YAML：{exc}") from None
+    raw = read_yaml(path, "测评体系文件", FrameworkError)
     return parse_framework(raw, source=path.name)
 
 

@@ -57,10 +57,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import yaml
 
 from campaign import metrics, queries, scoring
-from campaign.config import DATA_DIR
+from campaign.config import DATA_DIR, read_yaml
 from campaign.store import bump_data_version, write_transaction
 
 EFFORT_FILE = DATA_DIR / "whatif_effort.yaml"
@@ -563,10 +562,7 @@ def load_effort(path: Path | str = EFFORT_FILE) -> Effort:
     path = Path(path)
     if not path.exists():
         return Effort()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise WhatIfError(f"工作量文件 {path.name} 不是有效的 YAML：{exc}") from None
+    raw = read_yaml(path, "工作量文件", WhatIfError) or {}
     e = Effort()
 
     def num(value, where: str, positive: bool = False) -> float:

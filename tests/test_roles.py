@@ -295,44 +295,17 @@ def test_login_throttle_counts_per_name():
 @pytest.fixture()
 def office_server(demo_db, accounts_file, tmp_path):
     """The dashboard as on an office server: every interface (--server.address 0.0.0.0), accounts in a file."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     from campaign import ops
-    from tests.e2e.conftest import free_port
+    from tests.e2e.conftest import dashboard_server
 
     con = duckdb.connect(str(demo_db))
     try:
         db = ops.backup(con, tmp_path / "office.duckdb")  # its own copy: the server holds it for itself
     finally:
         con.close()
-    port = free_port()
-    env = {**os.environ, "CAMPAIGN_DB": str(db), "CAMPAIGN_ACCOUNTS": str(accounts_file), "CAMPAIGN_BACKUP_HOURS": "0"}
-    env.pop("CAMPAIGN_REQUIRE_LOGIN", None)
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "0.0.0.0",
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+    env = {"CAMPAIGN_ACCOUNTS": str(accounts_file), "CAMPAIGN_BACKUP_HOURS": "0", "CAMPAIGN_REQUIRE_LOGIN": ""}
+    with dashboard_server(db, tmp_path / "server.log", env=env, address="0.0.0.0") as url:
+        yield url
 
 
 @pytest.mark.e2e

@@ -10,9 +10,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
-from campaign.config import DATA_DIR
+from campaign.config import DATA_DIR, read_yaml
 
 TEMPLATE_FILE = DATA_DIR / "briefing_template.yaml"
 
@@ -73,12 +72,7 @@ class Template:
 def load_template(path: Path | str = TEMPLATE_FILE) -> Template:
     """Read and check the wording file; any mistake raises TemplateError naming where it is."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TemplateError(f"找不到通报模板文件：{path}") from None
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"通报模板 {path.name} 不是有效的 YAML：{exc}") from None
+    raw = read_yaml(path, "通报模板文件", TemplateError)
     if not isinstance(raw, dict):
         raise TemplateError(f"通报模板 {path.name} 应当包含 issuer、title、phrases、sections 等项")
     name = path.name

@@ -7,6 +7,7 @@ The server lives for one test module and is stopped afterwards.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -38,19 +39,19 @@ def _release_store() -> None:
     gc.collect()
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(demo_db, tmp_path_factory):
-    """Base URL of a running dashboard on the demo store (open "/" or any page link; both work)."""
-    _release_store()
+@contextlib.contextmanager
+def dashboard_server(db: Path, log: Path, env: dict | None = None, address: str | None = None):
+    """`streamlit run dashboard.py` on a free port against ``db``; yields its base URL once it answers, and
+    stops it (its whole process group) when the block ends. ``address`` 0.0.0.0 listens as an office server."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "CAMPAIGN_DB": str(demo_db)}
+    env = {**os.environ, "CAMPAIGN_DB": str(db), **(env or {})}
+    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    if address:
+        cmd += ["--server.address", address]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://localhost:{port}"
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}" if address else f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -74,6 +75,14 @@ def dashboard_url(demo_db, tmp_path_factory):
             except ProcessLookupError:
                 pass
             proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(demo_db, tmp_path_factory):
+    """Base URL of a running dashboard on the demo store (open "/" or any page link; both work)."""
+    _release_store()
+    with dashboard_server(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
