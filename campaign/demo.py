@@ -379,7 +379,9 @@ def _generate(con, fw: Framework, scale: float, seed: int, progress) -> dict:
             next_prob += n
             con.register("w_prob", prob)
             con.execute("""
-                INSERT INTO store.problems
+                INSERT INTO store.problems (problem_id, found_on, site_id, site, site_type, street, department,
+                    category, standard_code, description, deduction, card, deadline, status, closed_on, source,
+                    inspection_id, import_id)
                 SELECT 'DC' || lpad(p.pid::VARCHAR, 8, '0'), DATE '1970-01-01' + p.d, p.site_id, s.site,
                        s.site_type, s.street, dp.department, c.category, sd.standard_code, ds.description,
                        p.deduction, ['白', '黄', '红'][p.card + 1],

@@ -24,6 +24,23 @@ CREATE TABLE IF NOT EXISTS store.problems (
     department VARCHAR, category VARCHAR, standard_code VARCHAR, description VARCHAR, deduction DOUBLE,
     card VARCHAR, deadline DATE, status VARCHAR, closed_on DATE, source VARCHAR, inspection_id BIGINT,
     import_id INTEGER DEFAULT 0);
+-- Columns added for real exports (docs/data-contract.md); stores made before them get them here.
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS ledger_no VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS lead_department VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS responsible_units VARCHAR[];
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS subcategory VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS community VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS address VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS rebound BOOLEAN;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS result VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS photos_before VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS photos_after VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS note VARCHAR;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS deadline_at TIMESTAMP;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS closed_seen_on DATE;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS reported_overdue BOOLEAN;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS extensions INTEGER;
+ALTER TABLE store.problems ADD COLUMN IF NOT EXISTS reworks INTEGER;
 
 CREATE TABLE IF NOT EXISTS store.assessment_rounds (
     round_id INTEGER PRIMARY KEY, round_name VARCHAR, assessor VARCHAR, held_on DATE, year INTEGER);
@@ -50,7 +67,13 @@ CREATE OR REPLACE VIEW main.inspections AS
     FROM store.inspections;
 CREATE OR REPLACE VIEW main.problems AS
     SELECT problem_id, found_on, site_id, site, site_type, street, department, category, standard_code,
-           description, deduction, card, deadline, status, closed_on, source, inspection_id
+           description, deduction, card, deadline, status, closed_on, source, inspection_id,
+           ledger_no, lead_department, coalesce(responsible_units, [department]) AS responsible_units,
+           subcategory, community, address, rebound, result, photos_before, photos_after, note, deadline_at,
+           coalesce(status IN ('已整改', '已销号'), false) AS is_closed,
+           closed_on IS NOT NULL OR status NOT IN ('已整改', '已销号') AS closed_on_known,
+           coalesce(closed_on, CASE WHEN status IN ('已整改', '已销号') THEN closed_seen_on END) AS closed_by,
+           reported_overdue, extensions, reworks
     FROM store.problems;
 CREATE OR REPLACE VIEW main.assessment_rounds AS
     SELECT round_id, round_name, assessor, held_on, year FROM store.assessment_rounds;
@@ -87,6 +110,22 @@ CREATE TABLE IF NOT EXISTS store.problem_versions (
     department VARCHAR, category VARCHAR, standard_code VARCHAR, description VARCHAR, deduction DOUBLE,
     card VARCHAR, deadline DATE, status VARCHAR, closed_on DATE, source VARCHAR, inspection_id BIGINT,
     import_id INTEGER, superseded_by INTEGER, superseded_at TIMESTAMP);
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS ledger_no VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS lead_department VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS responsible_units VARCHAR[];
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS subcategory VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS community VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS address VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS rebound BOOLEAN;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS result VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS photos_before VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS photos_after VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS note VARCHAR;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS deadline_at TIMESTAMP;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS closed_seen_on DATE;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS reported_overdue BOOLEAN;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS extensions INTEGER;
+ALTER TABLE store.problem_versions ADD COLUMN IF NOT EXISTS reworks INTEGER;
 CREATE TABLE IF NOT EXISTS store.assessment_score_versions (
     round_id INTEGER, standard_code VARCHAR, site_id INTEGER, site VARCHAR, site_type VARCHAR,
     street VARCHAR, department VARCHAR, score DOUBLE, max_score DOUBLE, import_id INTEGER,
@@ -126,3 +165,27 @@ CREATE OR REPLACE VIEW main.published_rankings AS
     SELECT unit_kind, period_start, period_end, version, published_at, published_by, round_name, rank, unit, total,
            change, flag
     FROM store.published_rankings;
+
+-- Each unit of a problem with its share of the problem (docs/data-contract.md): the attribution rule is the
+-- office's setting (office.yaml unit_attribution, kept in store.meta as unit_attribution): lead = the lead unit
+-- (牵头单位) alone, else the first responsible unit; first = the first responsible unit; shared = every
+-- responsible unit an equal share (the import keeps each unit once, in the order written). Shares of one
+-- problem add up to 1.
+CREATE OR REPLACE VIEW main.problem_units AS
+    WITH rule AS (SELECT coalesce((SELECT value FROM store.meta WHERE key = 'unit_attribution'), 'first') AS r),
+    listed AS (
+        SELECT problem_id, lead_department, coalesce(responsible_units, [department]) AS l
+        FROM store.problems
+    ), units AS (
+        SELECT problem_id, lead_department, len(l) AS n, unnest(l) AS unit, unnest(range(1, len(l) + 1)) AS pos
+        FROM listed
+    )
+    SELECT problem_id, unit AS department, 'responsible' AS role,
+           CASE (SELECT r FROM rule) WHEN 'shared' THEN 1.0 / n
+                WHEN 'lead' THEN CASE WHEN lead_department IS NULL AND pos = 1 THEN 1.0 ELSE 0.0 END
+                ELSE CASE WHEN pos = 1 THEN 1.0 ELSE 0.0 END END AS share
+    FROM units WHERE unit IS NOT NULL
+    UNION ALL
+    SELECT problem_id, lead_department, 'lead',
+           CASE WHEN (SELECT r FROM rule) = 'lead' THEN 1.0 ELSE 0.0 END
+    FROM store.problems WHERE lead_department IS NOT NULL;
