@@ -1,0 +1,1 @@
+"""Domain models: scoring rules and the office's calendar."""
