@@ -189,3 +189,23 @@ CREATE OR REPLACE VIEW main.problem_units AS
     SELECT problem_id, lead_department, 'lead',
            CASE WHEN (SELECT r FROM rule) = 'lead' THEN 1.0 ELSE 0.0 END
     FROM store.problems WHERE lead_department IS NOT NULL;
+
+-- Import profiles (导入配置): how the office mapped one header set once (columns → fields, unknown values → our
+-- words), so that the next file with the same headers goes in with no questions. spec is JSON text: {"kind",
+-- "source", "headers": [...], "columns": {header: field or ""}, "values": {field: {written: canonical}}}.
+CREATE TABLE IF NOT EXISTS store.import_profiles (
+    name VARCHAR PRIMARY KEY, kind VARCHAR, header_key VARCHAR, spec VARCHAR, created_at TIMESTAMP,
+    created_by VARCHAR, updated_at TIMESTAMP);
+CREATE OR REPLACE VIEW main.import_profiles AS
+    SELECT name, kind, header_key, spec, created_at, created_by, updated_at FROM store.import_profiles;
+
+-- Street totals as a third-party assessment report states them (街道排名 sheet), kept beside the scores the
+-- dashboard computes from the report's detail rows, so that the two can be compared (得分趋势 page).
+CREATE TABLE IF NOT EXISTS store.report_street_scores (
+    round_id INTEGER, street VARCHAR, max_score DOUBLE, score DOUBLE, pass_rate DOUBLE, rank INTEGER,
+    import_id INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS store.report_street_score_versions (
+    round_id INTEGER, street VARCHAR, max_score DOUBLE, score DOUBLE, pass_rate DOUBLE, rank INTEGER,
+    import_id INTEGER, superseded_by INTEGER, superseded_at TIMESTAMP);
+CREATE OR REPLACE VIEW main.report_street_scores AS
+    SELECT round_id, street, max_score, score, pass_rate, rank FROM store.report_street_scores;

@@ -19,6 +19,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--round", dest="round_name", default=None, help="测评轮次名称（文件中没有轮次列时使用）")
     p.add_argument("--by", default=None, help="导入人（记入导入日志，默认为当前系统用户）")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="按这个导入配置导入（内置格式或在看板上保存的；不填则按表头自动选用）")
+    p.add_argument("--accept-suggestions", action="store_true",
+                   help="名称或测评标准与已知的相近时，直接采用建议（否则这些行暂缓导入）")
+    p.add_argument("--allow-older", action="store_true",
+                   help="允许较旧的导出文件把问题的整改状态改回去（默认不回退）")
     p.add_argument("--quarantine", type=Path, default=None, help="把被隔离的行写入这个 Excel 文件")
     p.add_argument("--undo", type=int, default=None, metavar="IMPORT_ID", help="撤销第 N 次导入")
     p.add_argument("--list", action="store_true", help="列出导入日志")
@@ -105,7 +111,8 @@ def _import(con, args: argparse.Namespace) -> int:
             res = ImportResult(file_name=str(f), file_hash="", refused=f"找不到文件「{f}」。")
         else:
             res = import_file(con, f, kind=args.kind, imported_by=_user(args), round_name=args.round_name,
-                              dry_run=args.dry_run)
+                              dry_run=args.dry_run, profile=args.profile,
+                              accept_suggestions=args.accept_suggestions, allow_older=args.allow_older)
         results.append(res)
         if not args.json:
             print(summary_text(res))

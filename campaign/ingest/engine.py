@@ -11,7 +11,6 @@ import gc
 import hashlib
 import re
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -20,106 +19,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from campaign.ingest import mapping, values
+from campaign.ingest import kinds, mapping, profiles, values
 from campaign.ingest.mapping import IND_PREFIX, KINDS, Aliases, Header
-from campaign.ingest.names import NameFlag
 from campaign.ingest.read import ImportRefused, Workbook, read_bytes
+from campaign.ingest.result import Frame, ImportResult, SheetInfo, round_from_title
 
-__all__ = ["ImportRefused", "ImportResult", "import_file"]
+__all__ = ["Frame", "ImportRefused", "ImportResult", "SheetInfo", "import_file", "round_from_title"]
 
 _TOTAL_EXACT = re.compile(r"^(全区|全市|全县|本周|本月|总)?(合计|小计|总计|累计|汇总)[:：]?$")
 _TOTAL_LOOSE = re.compile(r"^(全区|全市|全县|本周|本月)?(合计|小计|总计|累计|汇总)")
 _NOTE = re.compile(r"^(注|备注|说明|制表|填表|填报|审核|审核人|统计人|数据来源|联系人|负责人|签发|单位负责人)[:：]?")
 
 
-@dataclass
-class SheetInfo:
-    name: str
-    header_rows: list[int]          # 1-based, as the spreadsheet shows them
-    columns: dict[str, str]         # header in the file → 字段
-    data_rows: int
-    unmapped: list[str]
-
-
-@dataclass
-class ImportResult:
-    file_name: str
-    file_hash: str
-    kind: str | None = None
-    kind_label: str | None = None
-    fmt: str | None = None
-    encoding: str | None = None
-    sheets: list[SheetInfo] = field(default_factory=list)
-    skipped_sheets: list[str] = field(default_factory=list)
-    rows_read: int = 0
-    accepted: int = 0        # new rows written
-    updated: int = 0         # existing rows changed (status, closing date …), old version kept
-    unchanged: int = 0       # already in the store exactly so
-    duplicates: int = 0      # rows repeating another row of the file exactly (dropped)
-    quarantined: int = 0     # rows held back, with reasons
-    skipped: int = 0         # blank, total (合计/小计) and note rows
-    skipped_detail: dict[str, int] = field(default_factory=dict)
-    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["工作表", "行号", "列", "原值", "原因"]))
-    quarantine_rows: dict[str, pd.DataFrame] = field(default_factory=dict)  # sheet → original rows held back
-    name_flags: list[NameFlag] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    created: dict[str, list[str]] = field(default_factory=dict)
-    import_id: int | None = None
-    dry_run: bool = False
-    refused: str | None = None
-    previous_import: int | None = None
-    seconds: float = 0.0
-
-    @property
-    def written(self) -> bool:
-        return self.import_id is not None and not self.dry_run
-
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in (
-            "file_name", "file_hash", "kind", "kind_label", "fmt", "encoding", "rows_read", "accepted", "updated",
-            "unchanged", "duplicates", "quarantined", "skipped", "skipped_detail", "notes", "created", "import_id",
-            "dry_run", "refused", "previous_import", "skipped_sheets")}
-        d["seconds"] = round(self.seconds, 3)
-        d["sheets"] = [asdict(s) for s in self.sheets]
-        d["name_flags"] = [dict(asdict(f), reason=f.reason) for f in self.name_flags]
-        d["quarantine"] = self.quarantine.astype(object).where(self.quarantine.notna(), None).to_dict("records")
-        return d
-
-
-# ----------------------------------------------------------------------------------------------------
-@dataclass
-class Frame:
-    """The rows of all sheets of the chosen kind, one raw (unparsed) object array per field."""
-
-    cols: dict[str, np.ndarray]
-    sheet: np.ndarray                      # sheet name per row
-    row: np.ndarray                        # 1-based row number in its sheet
-    headers: dict[tuple[str, str], str]    # (sheet, field) → header text as written
-    originals: dict[str, tuple[list[str], list[list]]]  # sheet → (header names, all rows)
-    titles: list[str]
-    facts: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return len(self.row)
-
-    def col(self, fld: str) -> np.ndarray | None:
-        return self.cols.get(fld)
-
-    def fact(self, fld: str) -> tuple[np.ndarray, np.ndarray]:
-        """(codes, distinct cells) of a field, computed once."""
-        if fld not in self.facts:
-            self.facts[fld] = values.factorize(self.cols[fld])
-        return self.facts[fld]
-
-    def take(self, idx: np.ndarray) -> Frame:
-        return Frame({k: v[idx] for k, v in self.cols.items()}, self.sheet[idx], self.row[idx], self.headers,
-                     self.originals, self.titles, {k: (c[idx], u) for k, (c, u) in self.facts.items()})
-
-
-def _tables(wb: Workbook, al: Aliases) -> tuple[list[tuple[str, list[list], Header]], list[str]]:
-    found, skipped = [], []
+def _tables(wb: Workbook, al: Aliases, cur, profile_name: str | None = None
+            ) -> tuple[list[tuple[str, list[list], Header]], list[str], Aliases, profiles.Profile | None]:
+    """Each sheet's header, mapped through the import profile that fits the file (named, saved for exactly
+    these headers, or a built-in format whose headers all appear) laid over the header aliases. A sheet whose
+    header no alias knows gets its most header-like row, unmapped, so that the office can map it."""
+    found, skipped, guessed = [], [], []
     for sh in wb.sheets:
         if not any(any(not values.is_empty(v) for v in r) for r in sh.rows[:200]):
             if len(wb.sheets) > 1:
@@ -127,18 +44,67 @@ def _tables(wb: Workbook, al: Aliases) -> tuple[list[tuple[str, list[list], Head
             continue
         h = mapping.locate_header(sh.rows, al)
         if h is None:
+            g = mapping.guess_header(sh.rows)
+            if g is not None:
+                guessed.append((sh.name, sh.rows, g))
             skipped.append(f"工作表「{sh.name}」没有找到表头，已跳过。")
             continue
         found.append((sh.name, sh.rows, h))
-    return found, skipped
+    profile = None
+    try:
+        for _, _, h in found + guessed:
+            profile = profiles.find_profile(cur, h.seen(), profile_name)
+            if profile is not None:
+                break
+    except profiles.ProfileError as e:
+        raise ImportRefused(str(e)) from None
+    if profile is None:
+        return found or guessed, skipped if found else [], al, None
+    al_p = profiles.apply(al, profile)
+    again, skipped2 = [], []
+    for sh_name, rows, h in found + guessed:
+        h2 = mapping.locate_header(rows, al_p)
+        if h2 is None:
+            skipped2.append(f"工作表「{sh_name}」没有找到表头，已跳过。")
+            continue
+        again.append((sh_name, rows, h2))
+    names = {t[0] for t in again}
+    skipped2 += [s for s in skipped if not any(f"「{n}」" in s for n in names) and "没有找到表头" not in s]
+    return again, skipped2, al_p, profile
 
 
-def round_from_title(title: str) -> str | None:
-    """"临江区2026年第二轮模拟测评实地考察得分" → "2026年第二轮模拟测评"."""
-    t = re.sub(r"\s+", "", title)
-    m = re.search(r"\d{4}年[^，,。；;（(]*?(测评|国测)", t) or \
-        re.search(r"第[一二三四五六七八九十\d]+轮[^，,。；;（(]*?测评", t)
-    return m.group(0) if m else None
+def _samples(rows: list[list], h: Header, col: int, k: int = 3) -> str:
+    seen = []
+    for r in rows[h.data_start:h.data_start + 200]:
+        if col < len(r) and not values.is_empty(r[col]):
+            t = values.plain(r[col]).strip()
+            t = t if len(t) <= 24 else t[:23] + "…"
+            if t not in seen:
+                seen.append(t)
+            if len(seen) >= k:
+                break
+    return "、".join(seen)
+
+
+def _review(tables, al: Aliases, profile, res: ImportResult) -> None:
+    """Every column of the main sheet (the one with most mapped fields) with samples and the field it maps to,
+    for the check step; and whether the office must map columns before anything can be imported."""
+    from campaign.ingest.profiles import UNUSED
+
+    if not tables:
+        return
+    name, rows, h = max(tables, key=lambda t: len(t[2].fields))
+    configured = {mapping.norm_header(k) for k in (profile.columns if profile else {})}
+    res.header_names = [n for n in h.names if n]
+    res.columns = []
+    for c, header in enumerate(h.names):
+        if not header:
+            continue
+        fld = h.fields.get(c, UNUSED)
+        how = "配置" if mapping.norm_header(header) in configured else ("表头" if fld or
+                                                                       mapping.map_header(header, al) == "" else "未识别")
+        res.columns.append({"sheet": name, "header": header, "samples": _samples(rows, h, c), "field": fld,
+                            "label": al.label(fld) if fld else "不使用", "how": how})
 
 
 def _choose_kind(tables, kind: str | None, file_name: str, al: Aliases, round_name: str | None,
@@ -159,7 +125,7 @@ def _choose_kind(tables, kind: str | None, file_name: str, al: Aliases, round_na
                 votes[best] = votes.get(best, 0) + 1
         if not votes:
             _refuse_missing(tables, None, file_name, al, title_ok)
-        kind = max(votes, key=votes.get)
+        kind = max(votes, key=lambda k: (votes[k], k != "report_streets"))  # a report's detail comes first
     spec = KINDS[kind]
     chosen = []
     for name, rows, h in tables:
@@ -182,8 +148,53 @@ def _refuse_missing(tables, kind: str | None, file_name: str, al: Aliases, title
     miss = mapping.missing_required(h, KINDS[kind], title_ok(h))
     need = "、".join("或".join(al.label(a) if a != IND_PREFIX else "知晓率等指标列" for a in alts) for alts in miss)
     seen = "、".join(h.seen()) or "（无）"
-    raise ImportRefused(f"{lead}工作表「{name}」缺少必需列：{need}。看到的表头：{seen}。"
-                        "如果只是表头写法不同，请在 data/header_aliases.yaml 中为该字段增加别名。")
+    raise NeedsMapping(f"{lead}工作表「{name}」缺少必需列：{need}。看到的表头：{seen}。"
+                       "请在检查结果中为各列选择对应字段并保存为导入配置（同样表头的文件以后直接导入），"
+                       "或用命令行 --profile 指定已保存的导入配置。")
+
+
+class NeedsMapping(ImportRefused):
+    """Required fields are missing: the office maps the columns (saved as an import profile) first."""
+
+
+def _report_sheets(tables, chosen, res: ImportResult, round_name: str | None) -> list:
+    """Beside an assessment report's detail sheet: its street table (街道, 得分, 排名 …), imported with it."""
+    if res.kind != "assessment" or not round_name:
+        return []
+    taken = {t[0] for t in chosen}
+    spec = KINDS["report_streets"]
+    out = [t for t in tables if t[0] not in taken and not mapping.missing_required(t[2], spec, True)]
+    names = {t[0] for t in out}
+    res.skipped_sheets[:] = [s for s in res.skipped_sheets if not any(f"「{n}」" in s for n in names)]
+    return out
+
+
+def _import_report_sheets(cur, al: Aliases, res: ImportResult, tables, round_name: str | None,
+                          accept_suggestions: bool) -> None:
+    """The report's street table, in the same transaction and under the same import id as its detail."""
+    from campaign.ingest import upsert
+
+    sub = ImportResult(res.file_name, res.file_hash)
+    frame = _gather(tables, "report_streets", al, sub)
+    ctx = kinds.Context(cur, al, sub, frame, round_name=round_name or round_from_title(" ".join(frame.titles)),
+                        accept_suggestions=accept_suggestions)
+    stage = kinds.BUILDERS["report_streets"](ctx)
+    q, q_rows = ctx.quarantine()
+    if len(stage):
+        upsert.APPLY["report_streets"](ctx, stage, res.import_id)
+    res.sheets += sub.sheets
+    for k in ("rows_read", "accepted", "updated", "unchanged", "duplicates", "skipped"):
+        setattr(res, k, getattr(res, k) + getattr(sub, k))
+    for k, v in sub.skipped_detail.items():
+        res.skipped_detail[k] = res.skipped_detail.get(k, 0) + v
+    if len(q):
+        res.quarantined += int(q["_i"].nunique())
+        res.quarantine = pd.concat([res.quarantine, q.drop(columns="_i")], ignore_index=True)
+        res.quarantine_rows.update(q_rows)
+    res.name_flags += ctx.name_flags
+    n = len(stage)
+    res.notes += sub.notes + [f"工作表「{'、'.join(t[0] for t in tables)}」：报告自列的 {n} 个街道得分已一并导入，"
+                              "可在“得分趋势”页与本系统按明细计算的得分核对。"]
 
 
 def _cell_flags(fact: tuple[np.ndarray, np.ndarray], words: bool = True) -> dict[str, np.ndarray]:
@@ -344,11 +355,16 @@ def _canonical_codes(frame: Frame, fld: str, al: Aliases) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------
 def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file_name: str | None = None,
                 kind: str | None = None, imported_by: str = "", round_name: str | None = None,
-                dry_run: bool = False, aliases: Aliases | None = None) -> ImportResult:
+                dry_run: bool = False, aliases: Aliases | None = None, profile: str | None = None,
+                accept_suggestions: bool = False, allow_older: bool = False) -> ImportResult:
     """Import one file into the store behind ``con`` in one transaction (rolled back when ``dry_run``).
 
-    A file that cannot be imported at all comes back with ``refused`` set and the store untouched."""
-    from campaign.ingest import kinds, log, upsert
+    ``profile`` names an import profile to use (else the one that fits the headers, if any);
+    ``accept_suggestions`` takes every suggested name and standard instead of holding the rows back;
+    ``allow_older`` lets a file move problems back to an earlier status (a correction), which is otherwise
+    refused row by row. A file that cannot be imported at all comes back with ``refused`` set and the store
+    untouched."""
+    from campaign.ingest import log, upsert
 
     t0 = time.perf_counter()
     if isinstance(source, (bytes, bytearray)):
@@ -371,15 +387,25 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
         wb = read_bytes(data, file_name)
         res.fmt, res.encoding = wb.fmt, wb.encoding
         res.notes.extend(wb.notes)
-        tables, skipped_sheets = _tables(wb, al)
+        tables, skipped_sheets, al, prof = _tables(wb, al, cur, profile)
         res.skipped_sheets.extend(skipped_sheets)
-        res.kind, chosen = _choose_kind(tables, kind, file_name, al, round_name, res)
+        if prof is not None:
+            res.profile, res.profile_builtin = prof.name, prof.builtin
+        _review(tables, al, prof, res)
+        try:
+            res.kind, chosen = _choose_kind(tables, kind or (prof.kind if prof else None), file_name, al,
+                                            round_name, res)
+        except NeedsMapping:
+            res.needs_mapping = True
+            raise
         res.kind_label = KINDS[res.kind].label
         frame = _gather(chosen, res.kind, al, res)
+        extra = _report_sheets(tables, chosen, res, round_name or round_from_title(" ".join(frame.titles)))
         cur.execute("BEGIN TRANSACTION")
         try:
             upsert.ensure_tables(cur)
-            ctx = kinds.Context(cur, al, res, frame, round_name=round_name)
+            ctx = kinds.Context(cur, al, res, frame, round_name=round_name, source=prof.source if prof else None,
+                                accept_suggestions=accept_suggestions, allow_older=allow_older)
             stage = kinds.BUILDERS[res.kind](ctx)
             res.quarantine, res.quarantine_rows = ctx.quarantine()
             res.quarantined = int(res.quarantine["_i"].nunique()) if len(res.quarantine) else 0
@@ -389,6 +415,9 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             res.previous_import = log.previous_import(cur, res.file_hash)
             if len(stage):
                 upsert.APPLY[res.kind](ctx, stage, res.import_id)
+            if extra:
+                _import_report_sheets(cur, al, res, extra, round_name or round_from_title(" ".join(frame.titles)),
+                                      accept_suggestions)
             changed = res.accepted + res.updated > 0
             if changed and not dry_run:
                 log.write(cur, res, imported_by)
@@ -441,11 +470,27 @@ def summary_text(res: ImportResult) -> str:
         if names:
             shown = "、".join(names[:8]) + ("等" if len(names) > 8 else "")
             lines.append(f"  新增{kind} {len(names)} 个：{shown}")
+    if res.profile:
+        lines.insert(1, f"  按{'内置格式' if res.profile_builtin else '导入配置'}「{res.profile}」识别")
+    for r in res.resolved:
+        how = "按简称对应" if r["how"] == "简称" else "采用建议"
+        lines.append(f"  {how}：{r['name']} → {r['canonical']}（{r['rows']} 行）")
     for f in res.name_flags:
         lines.append(f"  名称待核对：{f.reason}（{f.rows} 行已隔离）")
+    for fld, vals in res.unknown_values.items():
+        shown = "、".join(f"{v}（{n} 行）" for v, n in vals[:6])
+        lines.append(f"  无法识别的{mapping_label(fld)}：{shown}；请在看板上对照后再导入")
+    if res.needs_mapping:
+        lines.append("  表头需要对照：" + "、".join(f"{c['header']}→{c['label']}" for c in res.columns))
     for n in res.notes:
         lines.append("  " + n)
     return "\n".join(lines)
+
+
+def mapping_label(fld: str) -> str:
+    from campaign.ingest.kinds import VALUE_FIELDS
+
+    return VALUE_FIELDS.get(fld, fld)
 
 
 def json_default(o: object) -> object:

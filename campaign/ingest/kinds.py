@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -18,11 +18,15 @@ import pyarrow.compute as pc
 
 from campaign.ingest import names as namecheck
 from campaign.ingest import values
-from campaign.ingest.engine import Frame, ImportResult, round_from_title
+from campaign.ingest.result import Frame, ImportResult, round_from_title
 from campaign.ingest.mapping import IND_PREFIX, Aliases
 
 OPEN, CLOSED = ("待整改", "整改中"), ("已整改", "已销号")
+CANCELLED = "作废"
 MISSING = "必填项为空"
+NO_STREET = "未明确属地"
+VALUE_FIELDS = {"status": "整改状态", "card": "督办卡", "passed": "测评情况"}
+_STREET_ENDINGS = ("街道办事处", "街道办", "街道", "镇人民政府", "镇政府", "镇", "乡", "园区", "开发区", "管委会")
 
 
 @dataclass
@@ -36,6 +40,9 @@ class Context:
     name_flags: list[namecheck.NameFlag] = field(default_factory=list)
     new_sites: pd.DataFrame | None = None
     coded: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)  # id → (array, codes, distinct)
+    source: str | None = None           # the profile's source for every row (数字城管, 12345 …)
+    accept_suggestions: bool = False    # take suggested names and standards instead of holding rows back
+    allow_older: bool = False           # let statuses move back (a correction the office confirmed)
 
     @property
     def n(self) -> int:
@@ -90,6 +97,8 @@ class Context:
         errs = np.empty(len(uniq) + 1, dtype=object)
         per[:-1], errs[:-1] = [v for v, _ in out], [e for _, e in out]
         self.errors(fld, errs[codes])
+        if fld in VALUE_FIELDS:
+            self.note_unknown(fld, codes, uniq, errs)
         vals = per[codes]
         self.coded[id(vals)] = (vals, np.where(codes >= 0, codes, len(uniq)), per)
         return vals
@@ -102,21 +111,54 @@ class Context:
             return hit[1], hit[2]
         return values.factorize(arr)
 
+    def note_unknown(self, fld: str, codes: np.ndarray, uniq: np.ndarray, errs: np.ndarray) -> None:
+        """Values of a vocabulary field nobody has mapped yet, with their row counts, for the check step."""
+        bad = [i for i in range(len(uniq)) if errs[i] is not None]
+        if not bad:
+            return
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
+        seen = dict(self.res.unknown_values.get(fld, []))
+        for i in bad:
+            v = values.plain(uniq[i]).strip()
+            seen[v] = seen.get(v, 0) + int(counts[i])
+        self.res.unknown_values[fld] = [[v, n] for v, n in sorted(seen.items(), key=lambda x: -x[1])]
+
     def number(self, fld: str, cell=values.parse_number_cell) -> np.ndarray:
         vals, errs = values.numbers(self.fact(fld), cell)
         self.errors(fld, errs)
         return vals
 
-    def name(self, entity: str) -> np.ndarray:
+    def name(self, entity: str, fld: str | None = None, known: set[str] | None = None) -> np.ndarray:
         """A name column (street, department, round, peer) with the office's corrections applied
-        (header_aliases.yaml ``names``, and the 名称核对 answers kept in store.name_aliases)."""
-        text = self.text(entity)
+        (header_aliases.yaml ``names``, and the 名称核对 answers kept in store.name_aliases); department names
+        written in a known short form (区城管局) become the store's full name when exactly one matches."""
+        text = self.text(fld or entity)
+        return self.fixed(entity, text, known)
+
+    def fixed(self, entity: str, text: np.ndarray, known: set[str] | None = None) -> np.ndarray:
         fixes = {**self.al.names.get(entity, {}), **self.stored_aliases(entity)}
+        if entity == "department" and known:
+            codes, uniq = self.codes(text)
+            todo = [u for u in uniq.tolist() if u not in known and u not in fixes]
+            short = namecheck.resolve_names(entity, todo, known) if todo else {}
+            if short:
+                counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
+                rows = dict(zip(uniq.tolist(), counts.tolist()))
+                for name, canonical in short.items():
+                    self.note_resolved(entity, name, canonical, "简称", rows.get(name, 0))
+                fixes = {**fixes, **short}
         if not fixes:
             return text
         out, codes, uniq = values.texts_coded(self.codes(text), lambda v: fixes.get(v, v))
         self.coded[id(out)] = (out, codes, uniq)
         return out
+
+    def note_resolved(self, entity: str, name: str, canonical: str, how: str, rows: int) -> None:
+        for r in self.res.resolved:
+            if (r["entity"], r["name"]) == (entity, name):
+                r["rows"] += rows
+                return
+        self.res.resolved.append({"entity": entity, "name": name, "canonical": canonical, "how": how, "rows": rows})
 
     def stored_aliases(self, entity: str) -> dict[str, str]:
         rows = self.cur.execute("SELECT name, canonical FROM store.name_aliases WHERE entity = ?",
@@ -127,23 +169,36 @@ class Context:
         both = {**self.al.names.get(entity, {}), **self.stored_aliases(entity)}
         return {k for k, v in both.items() if k == v}
 
-    def check_names(self, entity: str, fld: str, col: np.ndarray, known: set[str]) -> None:
+    def check_names(self, entity: str, fld: str, col: np.ndarray, known: set[str]) -> np.ndarray:
+        """Names near a known one are held back for the office to confirm — or, with ``accept_suggestions``,
+        replaced by the suggestion. Returns the column as it will be stored."""
         codes, uniq = self.codes(col)
         counts = Counter(dict(zip(uniq.tolist(), np.bincount(codes[codes >= 0], minlength=len(uniq)).tolist())))
-        flags = namecheck.check(entity, counts, known, self.confirmed(entity))
+        flags = namecheck.check(entity, counts, known | {NO_STREET}, self.confirmed(entity))
+        if self.accept_suggestions and flags:
+            fixes = {f.name: f.suggestion for f in flags}
+            for f in flags:
+                self.note_resolved(entity, f.name, f.suggestion, "建议", f.rows)
+            out, c2, u2 = values.texts_coded((codes, uniq), lambda v: fixes.get(v, v))
+            self.coded[id(out)] = (out, c2, u2)
+            return out
         for f in flags:
             self.issue(col == f.name, fld, f.reason)
         self.name_flags.extend(flags)
+        return col
 
     def scalar_list(self, sql: str, params: list | None = None) -> list:
         return [r[0] for r in self.cur.execute(sql, params or []).fetchall()]
 
     # --- dates -----------------------------------------------------------------------------------------
     def reference_date(self, parsed: list[np.ndarray]) -> tuple[date, str]:
-        """The "as of" date of the export: its latest full date, else a year in the title or file name."""
+        """The "as of" date of the export: its latest full date (of the columns given: findings and closings,
+        not deadlines, which lie ahead), else a year in the title or file name."""
         latest = None
         for p in parsed:
             for v in self.distinct(p)[1]:
+                if isinstance(v, datetime):
+                    v = v.date()
                 if isinstance(v, date) and (latest is None or v > latest):
                     latest = v
         if latest is not None:
@@ -176,8 +231,7 @@ class Context:
             if fallback:
                 self.res.notes.append(f"测评轮次取自{'命令参数' if self.round_name else '表格标题'}：{fallback}")
         known = {r[0] for r in self.cur.execute("SELECT round_name FROM store.assessment_rounds").fetchall()}
-        self.check_names("round", "round", names, known)
-        return names
+        return self.check_names("round", "round", names, known)
 
     def held_dates(self) -> np.ndarray:
         if not self.has("held_on"):
@@ -290,7 +344,7 @@ def _first_valid(values_: np.ndarray, group: np.ndarray, n_groups: int) -> np.nd
 
 def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: np.ndarray,
                  dept: np.ndarray, ok: np.ndarray) -> pd.DataFrame:
-    """Match site names to store.sites (same street preferred); sites not yet known become new sites
+    """Match site names to store.sites of the same street; sites not yet known become new sites
     (ctx.new_sites, written by apply). Returns per row: site_id, site_type, street, department, the file's
     values first."""
     sites = _sites(ctx.cur)
@@ -312,7 +366,7 @@ def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: 
     for k in g:
         s, st = site[first_row[k]], street[first_row[k]]
         cands = by_name.get(s, [])
-        hit = next((c for c in cands if c[3] == st), cands[0] if cands else None)
+        hit = next((c for c in cands if c[3] == st), None)  # a site is matched only within its own street
         if hit is None:
             hit = (next_id, s, first_type[k], st, first_dept[k])
             new.append(hit)
@@ -336,91 +390,355 @@ def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: 
 # ----------------------------------------------------------------------------------------------------
 def build_ledger(ctx: Context) -> pd.DataFrame:
     res, al = ctx.res, ctx.al
-    site = ctx.text("site")
+    if ctx.has("status"):  # cancelled cases (作废) are no problems: skipped before anything is read
+        st0, _ = values.per_unique(ctx.fact("status"), values.status_cell(al.statuses))
+        ctx.drop_rows(st0 == CANCELLED, "作废案件")
+    streets_known = known_streets(ctx.cur)
+    depts_known = known_departments(ctx.cur)
+
+    # units: the lead unit, the responsible units (one or several), and 承办单位 (a street or a department)
+    handler_street, handler_dept = _handler(ctx, streets_known, depts_known)
+    units = _units(ctx, depts_known)
+    lead = ctx.check_names("department", "lead_department",
+                           ctx.name("department", "lead_department", depts_known), depts_known)
+    first = np.array([u[0] if u else None for u in units], dtype=object)
+    first = np.where(values.present(first), first, handler_dept)
+    if _attribution() == "lead":
+        dept = np.where(values.present(lead), lead, first)
+    else:
+        dept = np.where(values.present(first), first, lead)
+    units = values.object_array([u if u else ((d,) if d is not None else None) for u, d in zip(units, first)])
+
+    # where: site, address, street
+    site = _no_location(ctx, ctx.text("site"))
+    address = ctx.text("address", values.free_text)
+    if ctx.has("address"):
+        from campaign.ingest.addresses import normalise_address
+        addr_site, _ = values.per_unique(ctx.distinct(address), lambda v: (normalise_address(v), None))
+        site = np.where(values.present(site), site, addr_site)
     street = ctx.name("street")
-    dept = ctx.name("department")
-    category = ctx.text("category")
+    street = np.where(values.present(street), street, handler_street)
+    street = ctx.check_names("street", "street", street, streets_known)
+    street = _street_fallback(ctx, street, site, address, streets_known)
+
+    category, subcategory = _categories(ctx)
     desc = ctx.text("description", values.free_text)
     site_type = ctx.text("site_type")
     source = ctx.text("source", values.free_text)
+    if ctx.source and not ctx.has("source"):
+        source = np.full(ctx.n, ctx.source, dtype=object)
     code = _standard_codes(ctx)
+    if ctx.has("standard_text"):
+        std_text = ctx.text("standard_text", values.free_text)
+        code = np.where(values.present(code), code, _match_standard_texts(ctx, std_text, hold_unmatched=False))
+        desc = np.where(values.present(desc), desc, std_text)
+        if not ctx.has("category"):
+            cats = dict(ctx.cur.execute("SELECT code, categories[1] FROM store.standards").fetchall())
+            category = np.array([cats.get(c) if c is not None else None for c in code], dtype=object)
 
+    # when: found, deadline (a date, a time, or a span in working or calendar days), closed
     found_p = ctx.parsed("found_on", values.parse_date_cell)
     closed_p = ctx.parsed("closed_on", values.parse_date_cell)
-    dl_p = ctx.parsed("deadline", values.parse_deadline_cell)  # a date, or days after the finding (int)
-    ref = ctx.reference_date([found_p, closed_p, dl_p])
+    dl_p = ctx.parsed("deadline", values.parse_deadline_cell)
+    ref = ctx.reference_date([found_p, closed_p])
     found = ctx.dates("found_on", found_p, ref)
     closed = ctx.dates("closed_on", closed_p, ref)
-    days, _ = values.per_unique(dl_p, lambda v: (v if type(v) is int else -1, None), fill=-1)
-    days = days.astype(np.int64)
-    deadline = ctx.dates("deadline", np.where(days >= 0, None, dl_p), ref)
-    deadline = np.where(days >= 0, found + np.maximum(days, 0).astype("timedelta64[D]"), deadline)
+    deadline, deadline_at = _deadlines(ctx, dl_p, found, ref)
 
     deduction = ctx.number("deduction", values.parse_deduction_cell)
     card = ctx.parsed("card", values.card_cell(al.cards))
     status = ctx.parsed("status", values.status_cell(al.statuses))
+    yes_no = values.yes_no_cell(al.yes_no)
+    rebound = ctx.parsed("rebound", yes_no)
+    overdue = ctx.parsed("reported_overdue", yes_no)
+    counts = {f: ctx.number(f) for f in ("extensions", "reworks")}
+    for f, v in counts.items():
+        with np.errstate(invalid="ignore"):
+            ctx.issue(~np.isnan(v) & ((v < 0) | (v > 10_000) | (v != np.round(v))), f, "次数应为 0 或正整数")
 
-    for f in ("found_on", "street", "site"):
-        ctx.require(f)
-    has_what = values.present(category) | values.present(desc)
+    ctx.require("found_on")
+    has_what = values.present(category) | values.present(desc) | values.present(code)
     ctx.issue(~has_what, "description" if ctx.has("description") else "category",
               "问题描述和问题类别都为空")
     ok_found = ~np.isnat(found)
     ctx.issue(ok_found & ~np.isnat(closed) & (closed < found), "closed_on", "整改完成日期早于发现日期")
     ctx.issue(ok_found & ~np.isnat(deadline) & (deadline < found), "deadline", "整改时限早于发现日期")
 
-    # status and closing date agree: a closing date means closed; a closed status needs a closing date
+    # status and closing date agree: a closing date means closed; a closed status without a closing date stays
+    # without one (the store's date stands; nothing is taken from another row or column)
     st = pd.Series(status, dtype=object)
     has_closed = ~np.isnat(closed)
     promote = has_closed & ~st.isin(CLOSED).to_numpy()
     st[promote] = "已整改"
     st[~has_closed & st.isna().to_numpy()] = "待整改"
-    fill_closed = st.isin(CLOSED).to_numpy() & ~has_closed
+    is_closed = st.isin(CLOSED).to_numpy()
+    no_date = is_closed & ~has_closed
 
-    ctx.check_names("street", "street", street, known_streets(ctx.cur))
-    ctx.check_names("department", "department", dept, known_departments(ctx.cur))
-    pid = _problem_ids(ctx, found, site, category, desc, dept)
+    pid, ledger_no = _problem_ids(ctx, found, site, category, desc, dept)
     ok = ctx.accepted()
     promoted = promote & ok & values.present(status)
     if promoted.any():
         res.notes.append(f"{int(promoted.sum())} 条问题有整改完成日期但状态为未完成，已按“已整改”计。")
-    if (fill_closed & ok).any():
-        # the store's closing date stands; a problem first seen closed gets the export's date
-        known_closed = _closed_dates(ctx.cur, pid[fill_closed & ok])
-        prev = pd.Series(pid, dtype=object).map(known_closed).to_numpy()
-        from_store = fill_closed & pd.notna(prev)
-        closed = np.where(from_store, prev.astype("datetime64[D]"), closed)
-        fresh = fill_closed & ok & ~from_store
-        closed = np.where(fresh, np.datetime64(ref[0], "D"), closed).astype("datetime64[D]")
-        if fresh.any():
-            res.notes.append(f"{int(fresh.sum())} 条已整改问题没有整改完成日期，"
-                             f"完成日期按导出日（文件中最晚日期 {ref[0]:%Y-%m-%d}）计。")
+    seen_closed = np.where(is_closed, np.datetime64(ref[0], "D"), np.datetime64("NaT", "D")).astype("datetime64[D]")
+    if (is_closed & ok).any():
+        stored = _closed_dates(ctx.cur, pid[is_closed & ok])
+        prev_closed = pd.Series(pid, dtype=object).map({k: v[0] for k, v in stored.items()}).to_numpy()
+        prev_seen = pd.Series(pid, dtype=object).map({k: v[1] for k, v in stored.items()}).to_numpy()
+        from_store = no_date & pd.notna(prev_closed)
+        closed = np.where(from_store, prev_closed.astype("datetime64[D]"), closed).astype("datetime64[D]")
+        keep_seen = is_closed & pd.notna(prev_seen)
+        seen_closed = np.where(keep_seen, prev_seen.astype("datetime64[D]"), seen_closed).astype("datetime64[D]")
+        unknown = no_date & ok & ~from_store
+        res.unknown_closed_on = int(unknown.sum())
+        if unknown.any():
+            res.notes.append(f"{res.unknown_closed_on} 条已整改（已销号）问题文件中没有整改完成日期：完成日期留空，"
+                             "不计入按期整改率和整改天数。")
+    res.no_street = int((ok & (street == NO_STREET)).sum())
+    if res.no_street:
+        res.notes.append(f"{res.no_street} 条问题没有属地街道（承办单位不是街道，点位和地址也对不上已知街道），"
+                         f"记为“{NO_STREET}”：计入全区，不计入任何街道。")
+    no_site = ok & ~values.present(site)
+    if no_site.any() and (ctx.has("address") or ctx.has("site")):
+        res.notes.append(f"{int(no_site.sum())} 条问题没有具体位置（如“无位置描述”），不对应点位，只计入所属街道。")
+    _outside_calendar(ctx, found, ok)
 
-    at = attach_sites(ctx, site, street, site_type, dept, ok)
+    at = attach_sites(ctx, site, street, site_type, dept, ok & (street != NO_STREET))
     stage = frame({
         "_i": np.arange(ctx.n), "problem_id": pid, "found_on": found, "site_id": at["site_id"], "site": site,
         "site_type": at["site_type"], "street": street, "department": at["department"],
         "category": category, "standard_code": code, "description": desc, "deduction": deduction,
         "card": card, "deadline": deadline, "status": st.to_numpy(), "closed_on": closed, "source": source,
+        "ledger_no": ledger_no, "lead_department": lead, "responsible_units": units, "subcategory": subcategory,
+        "community": ctx.text("community"), "address": address, "rebound": rebound,
+        "result": ctx.text("passed"), "photos_before": ctx.text("photos_before", values.free_text),
+        "photos_after": ctx.text("photos_after", values.free_text), "note": ctx.text("note", values.free_text),
+        "deadline_at": deadline_at, "closed_seen_on": seen_closed, "reported_overdue": overdue,
+        "extensions": pd.array(np.where(np.isnan(counts["extensions"]), 0, counts["extensions"]).astype(np.int64),
+                               dtype="Int32"),
+        "reworks": pd.array(np.where(np.isnan(counts["reworks"]), 0, counts["reworks"]).astype(np.int64),
+                            dtype="Int32"),
     })
+    for f in ("extensions", "reworks"):
+        stage.loc[np.isnan(counts[f]), f] = pd.NA
     stage["_visit"] = values.combine_codes([pd.factorize(found)[0], ctx.codes(site)[0], ctx.codes(street)[0],
                                             ctx.codes(source)[0]])
     provided = {"_visit", "problem_id", "found_on", "site_id", "site", "site_type", "street", "department",
-                "status", "closed_on"}
-    provided |= {f for f in ("category", "standard_code", "description", "deduction", "card", "deadline", "source")
-                 if ctx.has(f)}
+                "status", "closed_on", "closed_seen_on", "responsible_units", "lead_department"}
+    given = {"category": ("category",), "subcategory": ("category", "subcategory"), "source": ("source",),
+             "standard_code": ("standard_code", "standard_text"), "description": ("description", "standard_text"),
+             "deduction": ("deduction",), "card": ("card",), "deadline": ("deadline",), "deadline_at": ("deadline",),
+             "ledger_no": ("problem_id",), "community": ("community",), "address": ("address",),
+             "rebound": ("rebound",), "result": ("passed",), "photos_before": ("photos_before",),
+             "photos_after": ("photos_after",), "note": ("note",), "reported_overdue": ("reported_overdue",),
+             "extensions": ("extensions",), "reworks": ("reworks",)}
+    provided |= {c for c, fs in given.items() if any(ctx.has(f) for f in fs)}
+    if ctx.source:
+        provided.add("source")
+    if "standard_text" in ctx.frame.cols and not ctx.has("category"):
+        provided.add("category")
     cols = ["_i", *[c for c in stage.columns if c in provided]]
     return stage[cols] if ok.all() else stage.loc[ok, cols].reset_index(drop=True)
 
 
+def _attribution() -> str:
+    from campaign.config import load_office
+
+    return getattr(load_office(), "unit_attribution", "first") or "first"
+
+
+def _is_street_name(name: str | None, streets: set[str]) -> bool:
+    return name is not None and (name in streets or name.endswith(_STREET_ENDINGS))
+
+
+def _handler(ctx: Context, streets: set[str], depts: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """承办单位 / 抄告对象 names a street or a department: (street per row, department per row)."""
+    none = np.full(ctx.n, None, dtype=object)
+    if not ctx.has("handler"):
+        return none, none
+    text = ctx.text("handler")
+    codes, uniq = ctx.codes(text)
+    is_street = np.array([_is_street_name(u, streets) and u not in depts for u in uniq.tolist()] + [False])
+    as_street = np.where(is_street[codes], text, None)
+    as_dept = np.where(~is_street[codes] & values.present(text), text, None)
+    return (ctx.fixed("street", as_street, streets), ctx.fixed("department", as_dept, depts))
+
+
+def _units(ctx: Context, depts: set[str]) -> np.ndarray:
+    """The responsible units of each row (a tuple, each unit once, in the file's order), names corrected; rows
+    naming a unit that is near a known one but not it are held back (or corrected, with accept_suggestions)."""
+    codes, uniq = ctx.fact("department")
+    lists = [values.unit_list(u) for u in uniq]
+    if not any(lists):
+        return values.object_array([()] * ctx.n)
+    per_cell = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    rows: Counter = Counter()
+    for lst, n in zip(lists, per_cell.tolist()):
+        for u in lst:
+            rows[u] += n
+    pieces = np.array(sorted(rows), dtype=object)
+    fixed = ctx.fixed("department", pieces, depts)
+    for name, canonical in zip(pieces.tolist(), fixed.tolist()):
+        for r in ctx.res.resolved:
+            if r["name"] == name and r["entity"] == "department" and r["how"] == "简称":
+                r["rows"] = rows[name]
+    fix = dict(zip(pieces.tolist(), fixed.tolist()))
+    lists = [tuple(dict.fromkeys(fix.get(u, u) for u in lst)) for lst in lists]
+    counts = Counter()
+    for lst, n in zip(lists, per_cell.tolist()):
+        for u in lst:
+            counts[u] += n
+    flags = namecheck.check("department", counts, depts, ctx.confirmed("department"))
+    if flags and ctx.accept_suggestions:
+        sub = {f.name: f.suggestion for f in flags}
+        for f in flags:
+            ctx.note_resolved("department", f.name, f.suggestion, "建议", f.rows)
+        lists = [tuple(dict.fromkeys(sub.get(u, u) for u in lst)) for lst in lists]
+    elif flags:
+        ctx.name_flags.extend(flags)
+        for f in flags:
+            bad = np.array([f.name in lst for lst in lists] + [False])
+            ctx.issue(bad[codes], "department", f.reason)
+    return values.object_array(lists + [()])[codes]
+
+
+def _no_location(ctx: Context, site: np.ndarray) -> np.ndarray:
+    from campaign.ingest.addresses import is_no_location
+
+    codes, uniq = ctx.codes(site)
+    drop = np.array([is_no_location(u) for u in uniq.tolist()] + [False])
+    return np.where(drop[codes], None, site) if drop.any() else site
+
+
+def _street_fallback(ctx: Context, street: np.ndarray, site: np.ndarray, address: np.ndarray,
+                     streets: set[str]) -> np.ndarray:
+    """A row without a street takes the street of the known site of that name (when only one street has it),
+    else a known street named in its address, else 未明确属地."""
+    need = ~values.present(street)
+    if not need.any():
+        return street
+    known = ctx.cur.execute("SELECT site, min(street), count(DISTINCT street) FROM store.sites "
+                            "GROUP BY site").fetchall()
+    by_site = {s: st for s, st, n in known if n == 1}
+    out = street.copy()
+    by_len = sorted(streets, key=len, reverse=True)
+    cache: dict = {}
+    for i in np.nonzero(need)[0]:
+        key = (site[i], address[i])
+        if key not in cache:
+            hit = by_site.get(site[i]) if site[i] is not None else None
+            if hit is None:
+                text = "".join(t for t in (address[i], site[i]) if t)
+                hit = next((s for s in by_len if s and s in text), None)
+            cache[key] = hit or NO_STREET
+        out[i] = cache[key]
+    return out
+
+
+def _categories(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(category, subcategory): a path (城乡建设>市容环卫>垃圾清运) splits; a 小类 column wins for the subcategory."""
+    codes, uniq = ctx.fact("category")
+    pairs = [values.category_path(u) for u in uniq]
+    cat = np.array([p[0] for p in pairs] + [None], dtype=object)[codes]
+    sub = np.array([p[1] for p in pairs] + [None], dtype=object)[codes]
+    if ctx.has("subcategory"):
+        given = ctx.text("subcategory", values.free_text)
+        sub = np.where(values.present(given), given, sub)
+    return cat, sub
+
+
+def _deadlines(ctx: Context, parsed: np.ndarray, found: np.ndarray, ref) -> tuple[np.ndarray, np.ndarray]:
+    """Deadline dates (spans in working days by the official calendar with its adjusted working days, or in
+    calendar days, counted from the finding) and, where the file gives a time of day, the deadline's time."""
+    from campaign.model.calendar import add_working_days_array, covered
+
+    codes, uniq = ctx.distinct(parsed)
+    is_days = np.array([isinstance(u, values.Days) for u in uniq.tolist()] + [False])[codes]
+    n = np.array([u.n if isinstance(u, values.Days) else -1 for u in uniq.tolist()] + [-1], dtype=np.int64)[codes]
+    working = np.array([isinstance(u, values.Days) and u.working for u in uniq.tolist()] + [False])[codes]
+    at = np.array([np.datetime64(u, "s") if isinstance(u, datetime) else np.datetime64("NaT", "s")
+                   for u in uniq.tolist()] + [np.datetime64("NaT", "s")], dtype="datetime64[s]")[codes]
+    dates = ctx.dates("deadline", np.where(is_days, None, parsed), ref)
+    cal = found + np.where(is_days & ~working, n, 0).astype("timedelta64[D]")
+    out = np.where(is_days & ~working, cal, dates)
+    if working.any():
+        wd = add_working_days_array(np.where(working, found, np.datetime64("NaT", "D")), np.where(working, n, 0))
+        out = np.where(working, wd, out)
+        outside = [d for d in pd.unique(found[working & ~np.isnat(found)]) if not covered(pd.Timestamp(d).date())]
+        if outside:
+            ctx.res.notes.append(f"{len(outside)} 个发现日期超出法定节假日数据的年份范围，其工作日按周一至周五计。")
+    return out.astype("datetime64[D]"), at
+
+
+def _outside_calendar(ctx: Context, found: np.ndarray, ok: np.ndarray) -> None:
+    from campaign.config import load_office
+
+    start = np.datetime64(load_office().campaign_start, "D")
+    today = np.datetime64(date.today(), "D")
+    f = found[ok & ~np.isnat(found)]
+    before, after = int((f < start).sum()), int((f > today).sum())
+    if len(f):
+        ctx.res.outside_calendar = {"before": before, "after": after, "first": str(f.min()), "last": str(f.max()),
+                                    "campaign_start": str(start)}
+    if before:
+        ctx.res.notes.append(f"{before} 条问题的发现日期早于创建周期第1周（{start}），周次统计中不显示；"
+                             "可在 data/office.yaml 中调整 campaign_start。")
+    if after:
+        ctx.res.notes.append(f"{after} 条问题的发现日期晚于今天，请核对。")
+
+
+def _match_standard_texts(ctx: Context, text: np.ndarray, hold_unmatched: bool) -> np.ndarray:
+    """Standard codes for standards written out as text: certain matches take the code; a close wording is a
+    suggestion to confirm (held back, or taken with accept_suggestions); wording that matches nothing is held
+    back with the closest candidates when ``hold_unmatched`` (assessment rows), else left without a code."""
+    from campaign.ingest.standard_match import match_standards
+
+    codes, uniq = ctx.codes(text)
+    if not len(uniq):
+        return np.full(ctx.n, None, dtype=object)
+    stds = ctx.cur.execute("SELECT code, name, content, item FROM store.standards").df()
+    stored = ctx.stored_aliases("standard")
+    todo = [u for u in uniq.tolist() if u not in stored]
+    found = match_standards(todo, stds) if todo else {}
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    per = np.empty(len(uniq) + 1, dtype=object)
+    why = np.empty(len(uniq) + 1, dtype=object)
+    flags = []
+    for i, u in enumerate(uniq.tolist()):
+        if u in stored:
+            per[i] = stored[u]
+            continue
+        m = found[u]
+        if m.code is not None:
+            per[i] = m.code
+        elif m.suggestion is not None and ctx.accept_suggestions:
+            per[i] = m.suggestion
+            ctx.note_resolved("standard", u, m.suggestion, "建议", int(counts[i]))
+        elif m.suggestion is not None:
+            flags.append(namecheck.NameFlag("standard", u, m.suggestion, int(counts[i])))
+            why[i] = flags[-1].reason
+        elif hold_unmatched:
+            near = "；".join(f"{c} {n}（相似度 {s:.0f}）" for c, n, s in m.candidates[:3]) or "无"
+            why[i] = f"测评标准「{_short(u)}」在测评体系中找不到，最接近的是：{near}"
+    ctx.name_flags.extend(flags)
+    ctx.issue(values.present(why[codes]), "standard_text", why[codes])
+    return per[codes]
+
+
+def _short(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _closed_dates(cur, pids: np.ndarray) -> dict:
+    """problem_id → (closed_on, closed_seen_on) as stored, for the given problems."""
     cur.register("ingest_pids", pd.DataFrame({"problem_id": pd.unique(pids).astype(object)}))
     try:
-        rows = cur.execute("SELECT p.problem_id, p.closed_on FROM store.problems p SEMI JOIN ingest_pids i "
-                           "ON p.problem_id = i.problem_id WHERE p.closed_on IS NOT NULL").fetchall()
+        rows = cur.execute("SELECT p.problem_id, p.closed_on, p.closed_seen_on FROM store.problems p "
+                           "SEMI JOIN ingest_pids i ON p.problem_id = i.problem_id "
+                           "WHERE p.closed_on IS NOT NULL OR p.closed_seen_on IS NOT NULL").fetchall()
     finally:
         cur.unregister("ingest_pids")
-    return {k: np.datetime64(v, "D") for k, v in rows}
+    nat = np.datetime64("NaT", "D")
+    return {k: (np.datetime64(c, "D") if c else nat, np.datetime64(s, "D") if s else nat) for k, c, s in rows}
 
 
 def _standard_codes(ctx: Context) -> np.ndarray | None:
@@ -435,21 +753,26 @@ def _standard_codes(ctx: Context) -> np.ndarray | None:
     return code
 
 
-def _problem_ids(ctx: Context, found, site, category, desc, dept) -> np.ndarray:
-    """The ledger's own 编号 when it has one; otherwise a stable key of (date, site, category, description) and
-    the occurrence of that key in the file — two different problems at one site on one day stay two."""
+_SYSTEM_IDS = ("任务号", "工单编号", "工单号", "案件编号", "案卷编号")
+
+
+def _problem_ids(ctx: Context, found, site, category, desc, dept) -> tuple[np.ndarray, np.ndarray]:
+    """(problem_id, ledger_no): the ledger's own 编号 when it has one; otherwise a stable key of (date, site,
+    category, description) and the occurrence of that key in the file — two different problems at one site on
+    one day stay two. ledger_no is the file's own number (None where the id was made up)."""
     pid = ctx.text("problem_id")
     if ctx.has("problem_id"):
         given = pid[values.present(pid)]
-        digits = len(given) > 1 and given[0].isdigit() and pc.all(pc.match_substring_regex(
+        header = ctx.frame.headers.get((ctx.frame.sheet[0], "problem_id"), "编号")
+        digits = header not in _SYSTEM_IDS and len(given) > 1 and given[0].isdigit() and pc.all(pc.match_substring_regex(
             pa.array(given, type=pa.string()), r"^\d{1,9}$")).as_py()
         nums = np.sort(given.astype(np.int64)) if digits else None
         if digits and (nums == np.arange(nums[0], nums[0] + len(nums))).all():
-            header = ctx.frame.headers.get((ctx.frame.sheet[0], "problem_id"), "编号")
             ctx.res.notes.append(f"「{header}」列是顺序号，不作为问题编号使用。")
             pid = np.full(ctx.n, None, dtype=object)
         elif not values.all_distinct(ctx.codes(pid)[0]):  # as stored: "DC1" and "DC1 " are one number
             ctx.duplicate_keys(pd.Series(pid, dtype=object), "problem_id", "问题编号")
+    ledger_no = pid
     need = ~values.present(pid)
     if need.any():
         key = (pd.Series(np.datetime_as_string(found, unit="D")) + "|" + pd.Series(site, dtype=object).fillna("")
@@ -461,7 +784,7 @@ def _problem_ids(ctx: Context, found, site, category, desc, dept) -> np.ndarray:
         full = (key + "#" + occ.sort_index().astype(str)).to_numpy()[need]
         pid = pid.copy()
         pid[need] = hashed_ids(ctx.cur, full)
-    return pid
+    return pid, ledger_no
 
 
 def hashed_ids(cur: duckdb.DuckDBPyConnection, keys: np.ndarray) -> np.ndarray:
@@ -484,7 +807,13 @@ def build_assessment(ctx: Context) -> pd.DataFrame:
     held = ctx.held_dates()
     rounds = ctx.round_names()
     code = _standard_codes(ctx)
-    ctx.require("standard_code")
+    if ctx.has("standard_text"):
+        text = ctx.text("standard_text", values.free_text)
+        code = np.where(values.present(code), code, _match_standard_texts(ctx, text, hold_unmatched=True))
+        ctx.issue(~values.present(code) & ~values.present(text) & ctx.empty("standard_code"), "standard_text",
+                  MISSING)
+    else:
+        ctx.require("standard_code")
     method = pd.Series(code, dtype=object).map(fw["method"]).to_numpy(dtype=object)
     lead = pd.Series(code, dtype=object).map(fw["department"]).to_numpy(dtype=object)
     score = ctx.number("score") if ctx.has("score") else np.full(ctx.n, np.nan)
@@ -506,10 +835,9 @@ def build_assessment(ctx: Context) -> pd.DataFrame:
     on_site = method == "实地考察"
     site = np.where(on_site, ctx.text("site"), None)
     ctx.issue(on_site & ~values.present(site), "site" if ctx.has("site") else "standard_code", "实地考察标准须填写点位")
-    street = np.where(on_site, ctx.name("street"), None)
-    dept = ctx.name("department")
-    ctx.check_names("street", "street", street, known_streets(ctx.cur))
-    ctx.check_names("department", "department", dept, known_departments(ctx.cur))
+    depts = known_departments(ctx.cur)
+    street = ctx.check_names("street", "street", np.where(on_site, ctx.name("street"), None), known_streets(ctx.cur))
+    dept = ctx.check_names("department", "department", ctx.name("department", known=depts), depts)
     key = pd.Series([f"{r}|{c}|{s}" if r is not None and c is not None else None
                      for r, c, s in zip(rounds, code, site)], dtype=object)
     ctx.duplicate_keys(key, "standard_code", "轮次、标准和点位")
@@ -560,7 +888,7 @@ def build_survey(ctx: Context) -> pd.DataFrame:
     for ind, _, f in parts:
         ctx.issue(np.array([v is not None and v not in indicators for v in ind], dtype=bool), f,
                   "测评体系中没有这个问卷指标")
-    ctx.check_names("street", "street", street, known_streets(ctx.cur))
+    street = ctx.check_names("street", "street", street, known_streets(ctx.cur))
     frames = [frame({"_i": np.arange(ctx.n), "round_name": rounds, "_held": held, "street": street,
                      "indicator": ind, "rate": pd.array(rate, dtype="Float64"),
                      "respondents": pd.array(np.round(respondents), dtype="Int32")})
@@ -591,7 +919,7 @@ def build_peers(ctx: Context) -> pd.DataFrame:
     total = ctx.number("score")
     ctx.require("score")
     known = set(ctx.scalar_list("SELECT DISTINCT peer FROM store.peer_scores"))
-    ctx.check_names("peer", "peer", peer, known)
+    peer = ctx.check_names("peer", "peer", peer, known)
     key = pd.Series([f"{r}|{p}" if r is not None and p is not None else None for r, p in zip(rounds, peer)],
                     dtype=object)
     ctx.duplicate_keys(key, "peer", "轮次和区县")
@@ -600,4 +928,35 @@ def build_peers(ctx: Context) -> pd.DataFrame:
     return stage[ok].reset_index(drop=True)
 
 
-BUILDERS = {"ledger": build_ledger, "assessment": build_assessment, "survey": build_survey, "peers": build_peers}
+def build_report_streets(ctx: Context) -> pd.DataFrame:
+    """A report's own street table (街道, 指标分值, 得分, 及格率, 排名): kept to compare with ours."""
+    ctx.drop_rows(np.isin(ctx.name("street").astype(str), DISTRICT_ROWS), "全区汇总行")
+    held = ctx.held_dates()
+    rounds = ctx.round_names()
+    street = ctx.check_names("street", "street", ctx.name("street"), known_streets(ctx.cur))
+    ctx.require("street")
+    score = ctx.number("score")
+    ctx.require("score")
+    max_score = ctx.number("max_score") if ctx.has("max_score") else np.full(ctx.n, np.nan)
+    pass_rate = ctx.parsed("pass_rate", values.parse_rate_cell) if ctx.has("pass_rate") else np.full(ctx.n, None)
+    rank = ctx.number("rank") if ctx.has("rank") else np.full(ctx.n, np.nan)
+    with np.errstate(invalid="ignore"):
+        ctx.issue(score < 0, "score", "得分不能为负数")
+        ctx.issue(~np.isnan(max_score) & (score > max_score + 1e-9), "score", "得分大于指标分值")
+        ctx.issue(~np.isnan(rank) & ((rank < 1) | (rank > 10_000) | (rank != np.round(rank))), "rank",
+                  "排名应为正整数")
+    key = pd.Series([f"{r}|{s}" if r is not None and s is not None else None for r, s in zip(rounds, street)],
+                    dtype=object)
+    ctx.duplicate_keys(key, "street", "轮次和街道")
+    ok = ctx.accepted()
+    rank_i = pd.array(np.where(np.isnan(rank), 0, rank).astype(np.int64), dtype="Int32")
+    rank_i[np.isnan(rank)] = pd.NA
+    stage = frame({"_i": np.arange(ctx.n), "round_name": rounds, "_held": held, "street": street,
+                   "max_score": max_score, "score": score,
+                   "pass_rate": pd.array([np.nan if v is None else v for v in pass_rate], dtype="Float64"),
+                   "rank": rank_i})
+    return stage[ok].reset_index(drop=True)
+
+
+BUILDERS = {"ledger": build_ledger, "assessment": build_assessment, "survey": build_survey, "peers": build_peers,
+            "report_streets": build_report_streets}

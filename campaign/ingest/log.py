@@ -63,14 +63,15 @@ class UndoResult:
 _REFERENCES = {
     "street": ["SELECT street FROM store.sites", "SELECT street FROM store.problems",
                "SELECT street FROM store.assessment_scores", "SELECT street FROM store.survey_rates",
-               "SELECT street FROM store.inspections"],
+               "SELECT street FROM store.inspections", "SELECT street FROM store.report_street_scores"],
     "department": ["SELECT department FROM store.sites", "SELECT department FROM store.problems",
                    "SELECT department FROM store.assessment_scores"],
     "site": ["SELECT site_id::VARCHAR FROM store.problems", "SELECT site_id::VARCHAR FROM store.assessment_scores",
              "SELECT site_id::VARCHAR FROM store.inspections"],
     "round": ["SELECT round_id::VARCHAR FROM store.assessment_scores", "SELECT round_id::VARCHAR FROM store.survey_rates",
               "SELECT round_id::VARCHAR FROM store.peer_scores", "SELECT round_id::VARCHAR FROM store.bonus_awards",
-              "SELECT round_id::VARCHAR FROM store.negative_events"],
+              "SELECT round_id::VARCHAR FROM store.negative_events",
+              "SELECT round_id::VARCHAR FROM store.report_street_scores"],
 }
 _DIM_DELETE = {
     "street": "DELETE FROM store.streets WHERE street = ?",

@@ -30,14 +30,17 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "ledger": Kind(
         "ledger", "督查问题台账",
-        required=(("found_on",), ("street",), ("site",), ("description", "category")),
-        fields=("problem_id", "found_on", "site", "site_type", "street", "department", "category",
-                "standard_code", "description", "deduction", "card", "deadline", "status", "closed_on", "source")),
+        required=(("found_on",), ("street", "handler", "site", "address"),
+                  ("description", "category", "standard_text", "standard_code")),
+        fields=("problem_id", "found_on", "site", "address", "site_type", "street", "community", "handler",
+                "lead_department", "department", "category", "subcategory", "standard_code", "standard_text",
+                "description", "deduction", "card", "deadline", "status", "closed_on", "source", "passed",
+                "rebound", "photos_before", "photos_after", "note", "reported_overdue", "extensions", "reworks")),
     "assessment": Kind(
         "assessment", "模拟测评结果",
-        required=(("round",), ("standard_code",), ("score", "passed")),
-        fields=("round", "held_on", "standard_code", "site", "site_type", "street", "department", "score",
-                "max_score", "passed"),
+        required=(("round",), ("standard_code", "standard_text"), ("score", "passed")),
+        fields=("round", "held_on", "standard_code", "standard_text", "content", "site", "site_type", "street",
+                "department", "score", "max_score", "passed"),
         from_title=("round",)),
     "survey": Kind(
         "survey", "问卷调查结果",
@@ -48,6 +51,11 @@ KINDS: dict[str, Kind] = {
         "peers", "兄弟区县得分",
         required=(("round",), ("peer",), ("score",)),
         fields=("round", "held_on", "peer", "score"),
+        from_title=("round",)),
+    "report_streets": Kind(
+        "report_streets", "测评报告街道得分",
+        required=(("round",), ("street",), ("score",), ("rank", "pass_rate")),
+        fields=("round", "held_on", "street", "max_score", "score", "pass_rate", "rank"),
         from_title=("round",)),
 }
 KIND_BY_LABEL = {k.label: k.key for k in KINDS.values()}
@@ -64,6 +72,7 @@ class Aliases:
     indicators: dict[str, str]
     passed: dict[str, float]
     names: dict[str, dict[str, str]]  # entity → {written: canonical}
+    yes_no: dict[str, bool] = field(default_factory=dict)
 
     def label(self, fld: str) -> str:
         if fld.startswith(IND_PREFIX):
@@ -110,7 +119,7 @@ def parse_aliases(raw: dict) -> Aliases:
                    ignore={norm_header(x) for x in raw.get("ignore") or []},
                    statuses=_vocab(raw.get("statuses")), cards=_vocab(raw.get("cards")),
                    indicators=_vocab(raw.get("indicators")), passed=_vocab(raw.get("passed"), float),
-                   names=names)
+                   names=names, yes_no=_vocab(raw.get("yes_no"), lambda k: str(k).lower() == "true"))
 
 
 def load_aliases(path: Path | str = ALIASES_FILE) -> Aliases:
@@ -248,6 +257,24 @@ def locate_header(rows: list[list], al: Aliases) -> Header | None:
     title = " ".join(str(v).strip() for r in rows[:top] for v in r if _is_text(v))
     return Header(rows=tuple(range(top, bottom + 1)), data_start=bottom + 1, names=names, fields=fields,
                   title=title, ignored=ignored)
+
+
+def guess_header(rows: list[list]) -> Header | None:
+    """A header no alias recognises: the row (among the first 30) with most text cells, at least two, that has
+    rows under it — so the office can map its columns by hand."""
+    scan = rows[:HEADER_SCAN_ROWS]
+    best, best_n = None, 1
+    for i, r in enumerate(scan[:-1] if len(scan) > 1 else []):
+        n = sum(1 for v in r if _is_text(v))
+        if n > best_n and not _looks_like_data(r):
+            best, best_n = i, n
+    if best is None:
+        return None
+    width = max(len(r) for r in scan)
+    names = [str(scan[best][c]).strip() if c < len(scan[best]) and _is_text(scan[best][c]) else ""
+             for c in range(width)]
+    title = " ".join(str(v).strip() for r in rows[:best] for v in r if _is_text(v))
+    return Header(rows=(best,), data_start=best + 1, names=names, fields={}, title=title)
 
 
 def missing_required(header: Header, kind: Kind, title_ok: bool = False) -> list[tuple[str, ...]]:

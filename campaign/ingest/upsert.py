@@ -32,7 +32,11 @@ PROBLEMS = TableSpec(
     "store.problems", "store.problem_versions", ("problem_id",),
     ("problem_id", "found_on", "site_id", "site", "site_type", "street", "department", "category",
      "standard_code", "description", "deduction", "card", "deadline", "status", "closed_on", "source",
-     "inspection_id", "import_id"), derived=("inspection_id",))
+     "inspection_id", "ledger_no", "lead_department", "responsible_units", "subcategory", "community", "address",
+     "rebound", "result", "photos_before", "photos_after", "note", "deadline_at", "closed_seen_on",
+     "reported_overdue", "extensions", "reworks", "import_id"), derived=("inspection_id", "closed_seen_on"))
+STATUS_ORDER = ("待整改", "整改中", "已整改", "已销号")  # statuses only move forward unless the office confirms
+NO_STREET = "未明确属地"  # problems with no territorial unit: counted for the district, not as a street
 SCORES = TableSpec(
     "store.assessment_scores", "store.assessment_score_versions", ("round_id", "standard_code", "site"),
     ("round_id", "standard_code", "site_id", "site", "site_type", "street", "department", "score", "max_score",
@@ -42,7 +46,10 @@ SURVEY = TableSpec(
     ("round_id", "street", "indicator", "rate", "respondents", "import_id"))
 PEERS = TableSpec("store.peer_scores", "store.peer_score_versions", ("round_id", "peer"),
                   ("round_id", "peer", "total", "import_id"))
-SPECS = {"ledger": PROBLEMS, "assessment": SCORES, "survey": SURVEY, "peers": PEERS}
+REPORT_STREETS = TableSpec("store.report_street_scores", "store.report_street_score_versions", ("round_id", "street"),
+                           ("round_id", "street", "max_score", "score", "pass_rate", "rank", "import_id"))
+SPECS = {"ledger": PROBLEMS, "assessment": SCORES, "survey": SURVEY, "peers": PEERS,
+         "report_streets": REPORT_STREETS}
 
 
 def _ident(name: str) -> str:
@@ -66,8 +73,10 @@ def one(cur: duckdb.DuckDBPyConnection, query: str, params: list | None = None) 
 def ensure_tables(cur: duckdb.DuckDBPyConnection) -> None:
     """Stores made before imports existed get the import tables (schema.sql is idempotent)."""
     have = one(cur, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'store' "
-                    "AND table_name IN ('import_log', 'problem_versions', 'name_aliases')")[0]
-    if have < 3:
+                    "AND table_name IN ('import_log', 'problem_versions', 'name_aliases', 'import_profiles')")[0]
+    cols = one(cur, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'store' "
+                    "AND table_name IN ('problems', 'problem_versions') AND column_name = 'closed_seen_on'")[0]
+    if have < 4 or cols < 2:
         create_schema(cur)
 
 
@@ -75,7 +84,13 @@ def _arrow(stage: pd.DataFrame) -> pa.Table:
     cols = {}
     for c in stage.columns:
         s = stage[c]
-        if s.dtype.kind == "M":
+        if c == "responsible_units":
+            cols[c] = pa.array([list(v) if v else None for v in s.to_numpy()], type=pa.list_(pa.string()))
+        elif c == "deadline_at":
+            cols[c] = pa.array(s.to_numpy().astype("datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
+        elif c in ("rebound", "reported_overdue"):
+            cols[c] = pa.array(s.to_numpy(), type=pa.bool_(), from_pandas=True)
+        elif s.dtype.kind == "M":
             cols[c] = pa.array(s.to_numpy().astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
         elif s.dtype == object:
             cols[c] = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
@@ -93,9 +108,12 @@ def insert_frame(cur: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -
         cur.unregister("ingest_rows")
 
 
-def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame, import_id: int) -> dict:
+def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame, import_id: int,
+           allow_older: bool = False) -> dict:
     """Classify the staged rows (registered as ``ingest_stage``) against the table by key, keep old versions
-    of changed rows, update them, insert new ones. Returns counts: inserted, updated, unchanged."""
+    of changed rows, update them, insert new ones. A problem whose stored status is further on (已销号) than
+    the file's (待整改) is an older export: left as stored ('older') unless ``allow_older``. Returns counts:
+    inserted, updated, unchanged, older."""
     given = [c for c in stage.columns if c in spec.columns and c != "import_id"]
     keys = list(spec.keys)
     compare = [c for c in given if c not in keys and c not in spec.derived]
@@ -108,15 +126,22 @@ def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame,
                           WHEN bool_or($changed) THEN 'changed' ELSE 'same' END AS cls
         FROM ingest_stage s LEFT JOIN (SELECT *, true AS _hit FROM $table) t ON $join
         GROUP BY s._k""", changed=changed, table=_ident(spec.table), join=join))
+    if spec is PROBLEMS and "status" in given and not allow_older:
+        cur.execute("""
+            UPDATE ingest_cls AS c SET cls = 'older'
+            FROM ingest_stage s, store.problems t
+            WHERE c.cls = 'changed' AND s._k = c._k AND t.problem_id = s.problem_id
+              AND list_position(?, t.status) > list_position(?, s.status)""", [list(STATUS_ORDER)] * 2)
     counts = dict(cur.execute("SELECT cls, count(*) FROM ingest_cls GROUP BY cls").fetchall())
     writes = counts.get("new", 0) + counts.get("changed", 0)
+    live = "c.cls IN ('new', 'changed')"
     touched: list[int] = []
     if spec is PROBLEMS and writes:
         touched = _inspections_of_changed(cur)
         linked = link_inspections(cur, "source" in given, import_id)
     else:
         cur.execute("CREATE OR REPLACE TEMP VIEW ingest_src AS "
-                    "SELECT s.*, c.cls FROM ingest_stage s JOIN ingest_cls c USING (_k) WHERE c.cls <> 'same'")
+                    f"SELECT s.*, c.cls FROM ingest_stage s JOIN ingest_cls c USING (_k) WHERE {live}")
     if counts.get("changed"):
         tcols = [f"t.{_ident(c)}" for c in spec.columns]
         cur.execute(sql("""
@@ -139,7 +164,7 @@ def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame,
         # new inspections were written with their count; existing ones touched are counted again
         recount_inspections(cur, touched + linked)
     return {"inserted": counts.get("new", 0), "updated": counts.get("changed", 0),
-            "unchanged": counts.get("same", 0)}
+            "unchanged": counts.get("same", 0), "older": counts.get("older", 0)}
 
 
 def stage_table(cur: duckdb.DuckDBPyConnection, stage: pd.DataFrame) -> None:
@@ -176,7 +201,7 @@ def link_inspections(cur: duckdb.DuckDBPyConnection, with_source: bool, import_i
                    any_value(s.street) AS street, any_value($src_col) AS source, any_value(s.site_id) AS site_id,
                    any_value(s.site_type) AS site_type, count(*) AS n
             FROM ingest_stage s JOIN ingest_cls c USING (_k) ANTI JOIN ingest_keep k USING (_k)
-            WHERE c.cls <> 'same'
+            WHERE c.cls IN ('new', 'changed') AND s.site IS NOT NULL
             GROUP BY s._visit
         ), m AS (
             SELECT v._visit, min(i.inspection_id) AS found_id
@@ -198,7 +223,7 @@ def link_inspections(cur: duckdb.DuckDBPyConnection, with_source: bool, import_i
         SELECT s.* REPLACE (coalesce(k.inspection_id, v.inspection_id) AS inspection_id), c.cls
         FROM ingest_stage s JOIN ingest_cls c USING (_k)
         LEFT JOIN ingest_keep k USING (_k) LEFT JOIN ingest_visits v USING (_visit)
-        WHERE c.cls <> 'same'""")
+        WHERE c.cls IN ('new', 'changed')""")
     return [r[0] for r in cur.execute("SELECT inspection_id FROM ingest_visits WHERE NOT is_new").fetchall()]
 
 
@@ -244,7 +269,7 @@ def street_type(name: str) -> str:
 
 def add_streets(cur, names: list[str], import_id: int) -> list[str]:
     have = {r[0] for r in cur.execute("SELECT street FROM store.streets").fetchall()}
-    new = sorted({n for n in names if n and n not in have})
+    new = sorted({n for n in names if n and n not in have and n != NO_STREET})
     if new:
         start = one(cur, "SELECT coalesce(max(sort_order), 0) FROM store.streets")[0]
         insert_frame(cur, "store.streets", pd.DataFrame(
@@ -312,10 +337,16 @@ def _write(ctx, spec: TableSpec, stage: pd.DataFrame, import_id: int) -> None:
     stage = stage.assign(_k=np.arange(len(stage), dtype=np.int64))
     stage_table(ctx.cur, stage)
     try:
-        counts = upsert(ctx.cur, spec, stage, import_id)
+        counts = upsert(ctx.cur, spec, stage, import_id, allow_older=ctx.allow_older)
     finally:
         drop_stage(ctx.cur)
-    ctx.res.accepted, ctx.res.updated, ctx.res.unchanged = counts["inserted"], counts["updated"], counts["unchanged"]
+    ctx.res.accepted += counts["inserted"]
+    ctx.res.updated += counts["updated"]
+    ctx.res.unchanged += counts["unchanged"]
+    ctx.res.older += counts["older"]
+    if ctx.res.older:
+        ctx.res.notes.append(f"{ctx.res.older} 条问题在库中的整改状态比本文件新（如已销号 → 待整改），按库中状态保留、"
+                             "未回退；确认是更正时可选择“允许状态回退”（命令行 --allow-older）。")
 
 
 def _dims(ctx, stage: pd.DataFrame, import_id: int) -> None:
@@ -355,4 +386,10 @@ def apply_peers(ctx, stage: pd.DataFrame, import_id: int) -> None:
     _write(ctx, PEERS, stage, import_id)
 
 
-APPLY = {"ledger": apply_ledger, "assessment": apply_scores, "survey": apply_survey, "peers": apply_peers}
+def apply_report_streets(ctx, stage: pd.DataFrame, import_id: int) -> None:
+    stage = resolve_rounds(ctx, stage, import_id)
+    _write(ctx, REPORT_STREETS, stage, import_id)
+
+
+APPLY = {"ledger": apply_ledger, "assessment": apply_scores, "survey": apply_survey, "peers": apply_peers,
+         "report_streets": apply_report_streets}

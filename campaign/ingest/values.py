@@ -32,6 +32,14 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+def object_array(items: list) -> np.ndarray:
+    """A 1-d object array of the items as they are (tuples stay tuples, not a second dimension)."""
+    out = np.empty(len(items), dtype=object)
+    for i, v in enumerate(items):
+        out[i] = v
+    return out
+
+
 def all_distinct(codes: np.ndarray) -> bool:
     """Every row has a value and no value occurs twice (codes from a factorisation)."""
     return len(codes) > 0 and bool((codes >= 0).all()) and int(np.bincount(codes).max()) <= 1
@@ -172,8 +180,25 @@ _FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _NOYEAR = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + "$")
 _SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
-_DAYS = re.compile(r"^(\d{1,3})(?:个)?(?:工作)?(?:天|日)(?:内)?$")
-_AT_ONCE = ("立行立改", "即知即改", "立即整改", "立即", "当日", "当天", "即时")
+_DAYS = re.compile(r"^(?:限期|限|须在|请在|要求)?(\d{1,3})(?:个)?(工作)?(?:天|日)(?:内)?(?:完成|整改|办结|整改到位)?$")
+_AT_ONCE = ("立行立改", "即知即改", "立即整改", "立即", "当日", "当天", "即时", "当日整改", "当天整改", "当日办结",
+            "马上整改", "立即处理")
+_CLOCK = re.compile(r"(?:T|\s+|(?<=日))(\d{1,2})[:时](\d{1,2})?(?:[:分](\d{1,2}))?")
+
+
+class Days(tuple):
+    """A deadline given as a span after the finding: (n, working) — 3个工作日 is (3, True), 7天 is (7, False)."""
+
+    def __new__(cls, n: int, working: bool):
+        return super().__new__(cls, (int(n), bool(working)))
+
+    @property
+    def n(self) -> int:
+        return self[0]
+
+    @property
+    def working(self) -> bool:
+        return self[1]
 
 
 def _checked(y: int, m: int, d: int) -> tuple[object, str | None]:
@@ -221,18 +246,86 @@ def parse_date_cell(v: object) -> tuple[object, str | None]:
     return None, "无法识别的日期"
 
 
+def clock_of(v: object) -> tuple[int, int, int] | None:
+    """The time of day a cell gives (15:30, 2025-03-14 18:00:00, 3月14日18时), or None for a plain date."""
+    if isinstance(v, datetime):
+        return (v.hour, v.minute, v.second) if (v.hour or v.minute or v.second) else None
+    if isinstance(v, float) and 20000 <= v < 80000 and not v.is_integer():
+        secs = round((v - int(v)) * 86400)
+        return (secs // 3600, secs // 60 % 60, secs % 60) if secs else None
+    if not isinstance(v, str):
+        return None
+    m = _CLOCK.search(WS.sub(" ", unicodedata.normalize("NFKC", v)).strip())
+    if not m:
+        return None
+    h, mi, se = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    return (h, mi, se) if h < 24 and mi < 60 and se < 60 and (h or mi or se) else None
+
+
 def parse_deadline_cell(v: object) -> tuple[object, str | None]:
-    """A deadline: a date, or "3天" / "立行立改" as a number of days after the finding (an int)."""
+    """A deadline: a date (a datetime when the cell gives a time of day), or a span after the finding as
+    ``Days``: "3个工作日" → Days(3, working), "7天" → Days(7, calendar), "当日" / "立行立改" → Days(0)."""
     if is_empty(v):
         return None, None
     if isinstance(v, str):
         s = _nfkc(v)
         if m := _DAYS.match(s):
-            return int(m[1]), None
+            return Days(int(m[1]), bool(m[2])), None
         if s in _AT_ONCE:
-            return 0, None
+            return Days(0, False), None
     out, err = parse_date_cell(v)
+    if err is None and isinstance(out, date):
+        t = clock_of(v)
+        if t is not None:
+            return datetime(out.year, out.month, out.day, *t), None
     return out, ("无法识别的整改时限" if err == "无法识别的日期" else err)
+
+
+def yes_no_cell(vocab: dict[str, bool]) -> Callable[[object], tuple[object, str | None]]:
+    """是 / 否 (and the vocabulary's other forms) → True / False."""
+    def cell(v: object) -> tuple[object, str | None]:
+        if is_empty(v):
+            return None, None
+        if isinstance(v, bool):
+            return v, None
+        s = _nfkc(v).lower()
+        if s in vocab:
+            return vocab[s], None
+        return None, "应填“是”或“否”"
+    return cell
+
+
+_PATH = re.compile(r"\s*(?:->|>|＞|→|》)\s*")
+
+
+def category_path(v: object) -> tuple[str | None, str | None]:
+    """A category written as a path (城乡建设>市容环卫>垃圾清运) → (category, subcategory): with three or more
+    levels the second and the last (the first names only the broad field), with two levels both; else as is."""
+    t = free_text(v)
+    if t is None:
+        return None, None
+    parts = [p for p in _PATH.split(t) if p]
+    if len(parts) >= 3:
+        return parts[1], parts[-1]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return (parts[0] if parts else None), None
+
+
+_UNIT_SPLIT = re.compile(r"[；;、,，/|\n]+")
+
+
+def unit_list(v: object) -> tuple[str, ...]:
+    """A 责任单位 cell naming one or several units (区城管局；区住建局、北关街道) → the units, each once, in order."""
+    if is_empty(v):
+        return ()
+    s = plain(v).translate(_HALF)
+    out = []
+    for part in _UNIT_SPLIT.split(s.strip()):
+        n = name_text(part)
+        if n and n not in out:
+            out.append(n)
+    return tuple(out)
 
 
 def parse_dates(values: np.ndarray, cell=parse_date_cell) -> tuple[np.ndarray, np.ndarray]:
@@ -354,7 +447,7 @@ def vocab_cell(vocab: dict[str, object], what: str, strip: str = "") -> Callable
 
 
 def status_cell(vocab: dict[str, str]) -> Callable[[object], tuple[object, str | None]]:
-    base = vocab_cell(vocab, "整改状态")
+    base = vocab_cell(vocab, "整改状态", strip="[]【】()（）")
 
     def cell(v: object) -> tuple[object, str | None]:
         out, err = base(v)
