@@ -229,7 +229,8 @@ def _gather(chosen, kind: str, al: Aliases, res: ImportResult) -> Frame:
     """Rows of the chosen sheets: blank, total and note rows skipped, repeated rows dropped."""
     parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     sheets, rownums, headers, originals, titles = [], [], {}, {}, []
-    fields_all = sorted({f for _, _, h in chosen for f in h.fields.values()})
+    wanted = set(KINDS[kind].fields)
+    fields_all = sorted({f for _, _, h in chosen for f in h.fields.values() if f in wanted or f.startswith(IND_PREFIX)})
     skipped = {"空行": 0, "合计行": 0, "说明行": 0}
     for name, rows, h in chosen:
         data = rows[h.data_start:]

@@ -407,7 +407,8 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
         dept = np.where(values.present(lead), lead, first)
     else:
         dept = np.where(values.present(first), first, lead)
-    units = values.object_array([u if u else ((d,) if d is not None else None) for u, d in zip(units, first)])
+    # kept only where they say more than the department column: several units, or one other than it
+    units = values.object_array([u if u and u != (d,) else None for u, d in zip(units, dept)])
 
     # where: site, address, street
     site = _no_location(ctx, ctx.text("site"))

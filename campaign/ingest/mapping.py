@@ -30,7 +30,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "ledger": Kind(
         "ledger", "督查问题台账",
-        required=(("found_on",), ("street", "handler", "site", "address"),
+        required=(("found_on",), ("street", "handler"),
                   ("description", "category", "standard_text", "standard_code")),
         fields=("problem_id", "found_on", "site", "address", "site_type", "street", "community", "handler",
                 "lead_department", "department", "category", "subcategory", "standard_code", "standard_text",

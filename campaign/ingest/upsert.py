@@ -34,7 +34,7 @@ PROBLEMS = TableSpec(
      "standard_code", "description", "deduction", "card", "deadline", "status", "closed_on", "source",
      "inspection_id", "ledger_no", "lead_department", "responsible_units", "subcategory", "community", "address",
      "rebound", "result", "photos_before", "photos_after", "note", "deadline_at", "closed_seen_on",
-     "reported_overdue", "extensions", "reworks", "import_id"), derived=("inspection_id", "closed_seen_on"))
+     "reported_overdue", "extensions", "reworks", "import_id"), derived=("inspection_id", "closed_seen_on", "ledger_no"))
 STATUS_ORDER = ("待整改", "整改中", "已整改", "已销号")  # statuses only move forward unless the office confirms
 NO_STREET = "未明确属地"  # problems with no territorial unit: counted for the district, not as a street
 SCORES = TableSpec(

@@ -46,16 +46,16 @@ def upload(at, *files):
 def test_check_then_confirm_then_undo(page, store, messy):  # noqa: F811
     at = upload(page, messy)
     assert at.title[0].value == "数据导入"
-    assert metrics(at) == {"新增": "12", "更新": "0", "未变": "0", "重复": "1", "隔离": "4", "跳过": "3"}
+    assert metrics(at) == {"新增": "13", "更新": "0", "未变": "0", "重复": "1", "隔离": "3", "跳过": "3"}
     quarantine = at.main.dataframe[-1].value
-    assert quarantine["原因"].tolist() == ["不是有效日期", "无法识别的扣分", "必填项为空", "无法识别的督办卡"]
+    assert quarantine["原因"].tolist() == ["不是有效日期", "无法识别的扣分", "无法识别的督办卡"]
     assert any(b.label == "下载隔离清单（Excel）" for b in at.main.get("download_button"))
     assert counts(store) == (0, 0)  # checking writes nothing
     version = data_version_of(store)
     at.button(key="imp_go").click().run()
     assert not at.exception
     assert "第 1 次导入" in at.success[0].value
-    assert counts(store) == (12, 1) and data_version_of(store) > version
+    assert counts(store) == (13, 1) and data_version_of(store) > version
     assert any("第 1 次" in m.value for m in at.main.markdown)
     at.button(key="undo_1").click().run()
     assert at.success[0].value.startswith("已撤销第 1 次导入")

@@ -55,18 +55,21 @@ def messy(tmp_path, base_rows):
 def test_messy_ledger(con, messy):
     res = import_file(con, messy, imported_by="王科员")
     assert res.refused is None
-    assert (res.accepted, res.duplicates, res.quarantined) == (12, 1, 4)
+    assert (res.accepted, res.duplicates, res.quarantined) == (13, 1, 3)  # DC015 has no site: it lands, siteless
     assert res.skipped == 3 and res.skipped_detail == {"空行": 1, "合计行": 1, "说明行": 1}
     assert res.rows_read == 20
     q = res.quarantine
     assert q.columns.tolist() == ["工作表", "行号", "列", "原值", "原因"]
     # rows as the spreadsheet numbers them: title row 1, header row 2, data from row 3; the blank row is 7
     got = {(int(r.行号), r.列, r.原因) for r in q.itertuples()}
-    assert got == {(17, "发现日期", "不是有效日期"), (18, "扣分", "无法识别的扣分"), (19, "点位名称", "必填项为空"),
-                   (20, "督办卡", "无法识别的督办卡")}
+    assert got == {(17, "发现日期", "不是有效日期"), (18, "扣分", "无法识别的扣分"), (20, "督办卡", "无法识别的督办卡")}
     assert q.loc[q["列"].eq("发现日期"), "原值"].item() == "2025-13-01"
     # none of a quarantined row is imported
-    assert not rows_of(con, "SELECT * FROM problems WHERE problem_id IN ('DC013', 'DC014', 'DC015', 'DC016')")
+    assert not rows_of(con, "SELECT * FROM problems WHERE problem_id IN ('DC013', 'DC014', 'DC016')")
+    # a problem without a site counts for its street, but is no site and no site visit
+    assert (problem(con, "DC015").site, problem(con, "DC015").site_id, problem(con, "DC015").street) == \
+        (None, None, "北关街道")
+    assert problem(con, "DC015").inspection_id is None
     assert problem(con, "DC002").found_on == D(2025, 3, 10)
     assert problem(con, "DC003").deduction == 0.5 and problem(con, "DC004").deduction == 1.0
     assert problem(con, "DC005").card == "黄" and problem(con, "DC008").deduction == 0.5
@@ -74,10 +77,10 @@ def test_messy_ledger(con, messy):
     assert problem(con, "DC009").status == "整改中"
     log = rows_of(con, "SELECT * FROM import_log")
     assert len(log) == 1 and log[0].file_name == "第12周督查问题清单.xlsx" and log[0].imported_by == "王科员"
-    assert (log[0].accepted, log[0].duplicates, log[0].quarantined, log[0].skipped) == (12, 1, 4, 3)
+    assert (log[0].accepted, log[0].duplicates, log[0].quarantined, log[0].skipped) == (13, 1, 3, 3)
     assert len(log[0].file_hash) == 64 and log[0].imported_at is not None
     kept = rows_of(con, "SELECT * FROM store.import_quarantine WHERE import_id = ?", [res.import_id])
-    assert len(kept) == 4 and {k.reason for k in kept} >= {"必填项为空"}
+    assert len(kept) == 3 and {k.reason for k in kept} >= {"无法识别的督办卡"}
 
 
 def test_quarantined_rows_come_back_as_an_excel_to_fix(con, messy):
@@ -91,17 +94,17 @@ def test_quarantined_rows_come_back_as_an_excel_to_fix(con, messy):
     wb = CalamineWorkbook.from_filelike(io.BytesIO(quarantine_excel([res])))
     assert wb.sheet_names == ["隔离清单", "原始行-Sheet1"]
     listing = wb.get_sheet_by_name("隔离清单").to_python()
-    assert listing[0] == ["文件", "工作表", "行号", "列", "原值", "原因"] and len(listing) == 5
+    assert listing[0] == ["文件", "工作表", "行号", "列", "原值", "原因"] and len(listing) == 4
     original = wb.get_sheet_by_name("原始行-Sheet1").to_python()
     assert original[0][:4] == ["原行号", "隔离原因", "序号", "问题编号"]
-    assert [r[3] for r in original[1:]] == ["DC013", "DC014", "DC015", "DC016"]
+    assert [r[3] for r in original[1:]] == ["DC013", "DC014", "DC016"]
 
 
 def test_reimporting_the_same_file_adds_nothing(con, messy):
     first = import_file(con, messy)
     before = snapshot(con)
     again = import_file(con, messy)
-    assert (again.accepted, again.updated, again.unchanged) == (0, 0, 12)
+    assert (again.accepted, again.updated, again.unchanged) == (0, 0, 13)
     assert again.import_id is None and again.previous_import == first.import_id
     assert any("导入过" in n for n in again.notes)
     assert snapshot(con) == before
@@ -111,7 +114,7 @@ def test_reimporting_the_same_file_adds_nothing(con, messy):
 def test_dry_run_reports_without_writing(con, messy):
     before = snapshot(con)
     res = import_file(con, messy, dry_run=True)
-    assert (res.accepted, res.quarantined) == (12, 4)
+    assert (res.accepted, res.quarantined) == (13, 3)
     assert snapshot(con) == before and con.execute("SELECT count(*) FROM import_log").fetchone()[0] == 0
 
 
@@ -272,7 +275,10 @@ def test_status_and_closing_date_are_made_to_agree(tmp_path, con):
     assert res.accepted == 3 and res.quarantine["原因"].tolist() == ["整改完成日期早于发现日期"]
     got = {r.description: r for r in rows_of(con, "SELECT * FROM problems")}
     assert (got["有日期未改状态"].status, got["有日期未改状态"].deadline) == ("已整改", D(2025, 3, 13))
-    assert got["已整改无日期"].closed_on == D(2025, 3, 18) and got["已整改无日期"].deadline == D(2025, 3, 10)
+    # no closing date is invented (it used to be "the latest date in the file": another row's finding)
+    assert got["已整改无日期"].closed_on is None and got["已整改无日期"].deadline == D(2025, 3, 10)
+    assert (got["已整改无日期"].is_closed, got["已整改无日期"].closed_on_known) == (True, False)
+    assert res.unknown_closed_on == 1
     assert got["无状态"].status == "待整改" and got["无状态"].closed_on is None
     assert any("没有整改完成日期" in n for n in res.notes)
 

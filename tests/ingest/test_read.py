@@ -47,7 +47,7 @@ def test_gbk_csv_with_other_offices_headers(tmp_path, con, base_rows):
     assert res.refused is None, res.refused
     assert res.encoding == "GBK/GB18030" and res.fmt == "csv"
     assert res.accepted == 12
-    assert set(res.sheets[0].columns.values()) >= {"所属街道", "责任单位", "发现日期", "问题描述", "点位"}
+    assert set(res.sheets[0].columns.values()) >= {"所属街道", "牵头单位", "发现日期", "问题描述", "点位"}
     assert problems(con)["DC004"].street == "东湖街道"
 
 

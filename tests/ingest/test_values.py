@@ -37,9 +37,19 @@ def test_bad_dates_say_why(cell, reason):
     assert values.parse_date_cell(cell) == (None, reason)
 
 
-@pytest.mark.parametrize("cell,days", [("3天", 3), ("7日内", 7), ("5个工作日", 5), ("立行立改", 0), ("即知即改", 0)])
-def test_deadlines_as_days(cell, days):
-    assert values.parse_deadline_cell(cell) == (days, None)
+@pytest.mark.parametrize("cell,days,working", [("3天", 3, False), ("7日内", 7, False), ("5个工作日", 5, True),
+                                              ("3个工作日内", 3, True), ("立行立改", 0, False), ("即知即改", 0, False),
+                                              ("立即整改", 0, False), ("当日", 0, False)])
+def test_deadlines_as_days(cell, days, working):
+    """Working days and calendar days are told apart (3个工作日 is not 3 days: the calendar decides)."""
+    out, err = values.parse_deadline_cell(cell)
+    assert err is None and isinstance(out, values.Days) and (out.n, out.working) == (days, working)
+
+
+def test_a_deadline_with_a_time_of_day_keeps_it():
+    from datetime import datetime
+    assert values.parse_deadline_cell("2025-03-14 18:00:00") == (datetime(2025, 3, 14, 18, 0), None)
+    assert values.parse_deadline_cell("2025-03-14") == (date(2025, 3, 14), None)
 
 
 @pytest.mark.parametrize("cell,expected", [
