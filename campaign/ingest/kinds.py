@@ -561,7 +561,8 @@ def _handler(ctx: Context, streets: set[str], depts: set[str]) -> tuple[np.ndarr
     is_street = np.array([_is_street_name(u, streets) and u not in depts for u in uniq.tolist()] + [False])
     as_street = np.where(is_street[codes], text, None)
     as_dept = np.where(~is_street[codes] & values.present(text), text, None)
-    return (ctx.fixed("street", as_street, streets), ctx.fixed("department", as_dept, depts))
+    as_dept = ctx.check_names("department", "handler", ctx.fixed("department", as_dept, depts), depts)
+    return ctx.fixed("street", as_street, streets), as_dept
 
 
 def _units(ctx: Context, depts: set[str]) -> np.ndarray:
