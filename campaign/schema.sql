@@ -68,7 +68,8 @@ CREATE OR REPLACE VIEW main.inspections AS
 CREATE OR REPLACE VIEW main.problems AS
     SELECT problem_id, found_on, site_id, site, site_type, street, department, category, standard_code,
            description, deduction, card, deadline, status, closed_on, source, inspection_id,
-           ledger_no, lead_department, coalesce(responsible_units, [department]) AS responsible_units,
+           coalesce(ledger_no, CASE WHEN NOT regexp_full_match(problem_id, 'H[0-9a-f]{15}') THEN problem_id END)
+               AS ledger_no, lead_department, coalesce(responsible_units, [department]) AS responsible_units,
            subcategory, community, address, rebound, result, photos_before, photos_after, note, deadline_at,
            coalesce(status IN ('已整改', '已销号'), false) AS is_closed,
            closed_on IS NOT NULL OR status NOT IN ('已整改', '已销号') AS closed_on_known,

@@ -398,17 +398,16 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
 
     # units: the lead unit, the responsible units (one or several), and 承办单位 (a street or a department)
     handler_street, handler_dept = _handler(ctx, streets_known, depts_known)
-    units = _units(ctx, depts_known)
+    units, first, several = _units(ctx, depts_known)
     lead = ctx.check_names("department", "lead_department",
                            ctx.name("department", "lead_department", depts_known), depts_known)
-    first = np.array([u[0] if u else None for u in units], dtype=object)
     first = np.where(values.present(first), first, handler_dept)
     if _attribution() == "lead":
         dept = np.where(values.present(lead), lead, first)
     else:
         dept = np.where(values.present(first), first, lead)
     # kept only where they say more than the department column: several units, or one other than it
-    units = values.object_array([u if u and u != (d,) else None for u, d in zip(units, dept)])
+    units = np.where(several | (values.present(first) & (first != dept)), units, None)
 
     # where: site, address, street
     site = _no_location(ctx, ctx.text("site"))
@@ -475,7 +474,7 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     is_closed = st.isin(CLOSED).to_numpy()
     no_date = is_closed & ~has_closed
 
-    pid, ledger_no = _problem_ids(ctx, found, site, category, desc, dept)
+    pid = _problem_ids(ctx, found, site, category, desc, dept)
     ok = ctx.accepted()
     promoted = promote & ok & values.present(status)
     if promoted.any():
@@ -509,7 +508,7 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
         "site_type": at["site_type"], "street": street, "department": at["department"],
         "category": category, "standard_code": code, "description": desc, "deduction": deduction,
         "card": card, "deadline": deadline, "status": st.to_numpy(), "closed_on": closed, "source": source,
-        "ledger_no": ledger_no, "lead_department": lead, "responsible_units": units, "subcategory": subcategory,
+        "lead_department": lead, "responsible_units": units, "subcategory": subcategory,
         "community": ctx.text("community"), "address": address, "rebound": rebound,
         "result": ctx.text("passed"), "photos_before": ctx.text("photos_before", values.free_text),
         "photos_after": ctx.text("photos_after", values.free_text), "note": ctx.text("note", values.free_text),
@@ -524,14 +523,16 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     stage["_visit"] = values.combine_codes([pd.factorize(found)[0], ctx.codes(site)[0], ctx.codes(street)[0],
                                             ctx.codes(source)[0]])
     provided = {"_visit", "problem_id", "found_on", "site_id", "site", "site_type", "street", "department",
-                "status", "closed_on", "closed_seen_on", "responsible_units", "lead_department"}
+                "status", "closed_on", "closed_seen_on"}
     given = {"category": ("category",), "subcategory": ("category", "subcategory"), "source": ("source",),
              "standard_code": ("standard_code", "standard_text"), "description": ("description", "standard_text"),
              "deduction": ("deduction",), "card": ("card",), "deadline": ("deadline",), "deadline_at": ("deadline",),
-             "ledger_no": ("problem_id",), "community": ("community",), "address": ("address",),
+             "community": ("community",), "address": ("address",),
              "rebound": ("rebound",), "result": ("passed",), "photos_before": ("photos_before",),
              "photos_after": ("photos_after",), "note": ("note",), "reported_overdue": ("reported_overdue",),
-             "extensions": ("extensions",), "reworks": ("reworks",)}
+             "extensions": ("extensions",), "reworks": ("reworks",),
+             "responsible_units": ("department", "handler", "lead_department"),
+             "lead_department": ("lead_department",)}
     provided |= {c for c, fs in given.items() if any(ctx.has(f) for f in fs)}
     if ctx.source:
         provided.add("source")
@@ -565,13 +566,14 @@ def _handler(ctx: Context, streets: set[str], depts: set[str]) -> tuple[np.ndarr
     return ctx.fixed("street", as_street, streets), as_dept
 
 
-def _units(ctx: Context, depts: set[str]) -> np.ndarray:
-    """The responsible units of each row (a tuple, each unit once, in the file's order), names corrected; rows
-    naming a unit that is near a known one but not it are held back (or corrected, with accept_suggestions)."""
+def _units(ctx: Context, depts: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the responsible units (a tuple, each unit once, in the file's order), the first of them, and
+    whether there are several; names corrected. Rows naming a unit that is near a known one but not it are held
+    back (or corrected, with accept_suggestions)."""
     codes, uniq = ctx.fact("department")
     lists = [values.unit_list(u) for u in uniq]
     if not any(lists):
-        return values.object_array([()] * ctx.n)
+        return np.full(ctx.n, None, dtype=object), np.full(ctx.n, None, dtype=object), np.zeros(ctx.n, dtype=bool)
     per_cell = np.bincount(codes[codes >= 0], minlength=len(uniq))
     rows: Counter = Counter()
     for lst, n in zip(lists, per_cell.tolist()):
@@ -600,14 +602,17 @@ def _units(ctx: Context, depts: set[str]) -> np.ndarray:
         for f in flags:
             bad = np.array([f.name in lst for lst in lists] + [False])
             ctx.issue(bad[codes], "department", f.reason)
-    return values.object_array(lists + [()])[codes]
+    first = np.array([u[0] if u else None for u in lists] + [None], dtype=object)
+    several = np.array([len(u) > 1 for u in lists] + [False])
+    return values.object_array(lists + [()])[codes], first[codes], several[codes]
 
 
 def _no_location(ctx: Context, site: np.ndarray) -> np.ndarray:
     from campaign.ingest.addresses import is_no_location
 
     codes, uniq = ctx.codes(site)
-    drop = np.array([is_no_location(u) for u in uniq.tolist()] + [False])
+    # "无位置描述", "不详", "/" …: short cells only (a real site name is seldom that short, and this runs per site)
+    drop = np.array([len(u) <= 12 and is_no_location(u) for u in uniq.tolist()] + [False])
     return np.where(drop[codes], None, site) if drop.any() else site
 
 
@@ -758,10 +763,10 @@ def _standard_codes(ctx: Context) -> np.ndarray | None:
 _SYSTEM_IDS = ("任务号", "工单编号", "工单号", "案件编号", "案卷编号")
 
 
-def _problem_ids(ctx: Context, found, site, category, desc, dept) -> tuple[np.ndarray, np.ndarray]:
-    """(problem_id, ledger_no): the ledger's own 编号 when it has one; otherwise a stable key of (date, site,
-    category, description) and the occurrence of that key in the file — two different problems at one site on
-    one day stay two. ledger_no is the file's own number (None where the id was made up)."""
+def _problem_ids(ctx: Context, found, site, category, desc, dept) -> np.ndarray:
+    """The ledger's own 编号 when it has one (the problems view shows it as ledger_no); otherwise a stable key
+    of (date, site, category, description) and the occurrence of that key in the file — two different problems
+    at one site on one day stay two."""
     pid = ctx.text("problem_id")
     if ctx.has("problem_id"):
         given = pid[values.present(pid)]
@@ -774,7 +779,6 @@ def _problem_ids(ctx: Context, found, site, category, desc, dept) -> tuple[np.nd
             pid = np.full(ctx.n, None, dtype=object)
         elif not values.all_distinct(ctx.codes(pid)[0]):  # as stored: "DC1" and "DC1 " are one number
             ctx.duplicate_keys(pd.Series(pid, dtype=object), "problem_id", "问题编号")
-    ledger_no = pid
     need = ~values.present(pid)
     if need.any():
         key = (pd.Series(np.datetime_as_string(found, unit="D")) + "|" + pd.Series(site, dtype=object).fillna("")
@@ -786,7 +790,7 @@ def _problem_ids(ctx: Context, found, site, category, desc, dept) -> tuple[np.nd
         full = (key + "#" + occ.sort_index().astype(str)).to_numpy()[need]
         pid = pid.copy()
         pid[need] = hashed_ids(ctx.cur, full)
-    return pid, ledger_no
+    return pid
 
 
 def hashed_ids(cur: duckdb.DuckDBPyConnection, keys: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ PROBLEMS = TableSpec(
      "standard_code", "description", "deduction", "card", "deadline", "status", "closed_on", "source",
      "inspection_id", "ledger_no", "lead_department", "responsible_units", "subcategory", "community", "address",
      "rebound", "result", "photos_before", "photos_after", "note", "deadline_at", "closed_seen_on",
-     "reported_overdue", "extensions", "reworks", "import_id"), derived=("inspection_id", "closed_seen_on", "ledger_no"))
+     "reported_overdue", "extensions", "reworks", "import_id"), derived=("inspection_id", "closed_seen_on"))
 STATUS_ORDER = ("待整改", "整改中", "已整改", "已销号")  # statuses only move forward unless the office confirms
 NO_STREET = "未明确属地"  # problems with no territorial unit: counted for the district, not as a street
 SCORES = TableSpec(
@@ -85,7 +85,10 @@ def _arrow(stage: pd.DataFrame) -> pa.Table:
     for c in stage.columns:
         s = stage[c]
         if c == "responsible_units":
-            cols[c] = pa.array([list(v) if v else None for v in s.to_numpy()], type=pa.list_(pa.string()))
+            v = s.to_numpy()
+            has = np.not_equal(v, None)
+            cols[c] = pa.array([list(x) if x else None for x in v], type=pa.list_(pa.string())) if has.any() \
+                else pa.nulls(len(v), type=pa.list_(pa.string()))
         elif c == "deadline_at":
             cols[c] = pa.array(s.to_numpy().astype("datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
         elif c in ("rebound", "reported_overdue"):
