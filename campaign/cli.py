@@ -146,6 +146,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from campaign.ingest.profiles_cli import run
+
+    return run(args)
+
+
 def cmd_whatif(args: argparse.Namespace) -> int:
     from campaign.whatif import run_cli
 
@@ -214,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("profiles", help="导入配置：list 列出 / export 导出 / import 导入 / delete 删除 / rename 改名")
+    from campaign.ingest.profiles_cli import add_arguments as profiles_arguments
+
+    profiles_arguments(p)
+    p.set_defaults(func=cmd_profiles)
 
     p = sub.add_parser("whatif", help="推演：调整达标率看总分和排名；或求达到目标总分/名次的最省整改方案")
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from campaign import auth, ops, ui
-from campaign.ingest import log, view
+from campaign.ingest import log, profiles, view
 
 ui.require("admin")
 user = ui.current_user()
@@ -15,7 +15,7 @@ db = ui.db_file()
 ss = st.session_state
 
 st.title("系统管理")
-st.caption("备份与恢复、账号、导入记录与撤销、只读查询。仅管理员可见。")
+st.caption("备份与恢复、账号、导入记录与撤销、导入配置、只读查询。仅管理员可见。")
 accounts = auth.load_accounts()
 required = auth.login_required(st.get_option("server.address"))
 info = ops.store_file_info(db)
@@ -83,6 +83,62 @@ else:
             ss["adm_msg"] = ("success", ui.write(log.undo_import, labels[pick], who).text())
         except log.UndoRefused as e:
             ss["adm_msg"] = ("error", str(e))
+        st.rerun()
+
+st.subheader("导入配置")
+st.caption("导入配置记录某种表头的各列对应什么字段、特有的取值写法是什么意思，表头相同的文件按它直接导入。"
+           "内置格式随系统提供，不能修改；本办保存的配置在“数据导入”页对照表头时生成，可在此改名、删除，"
+           "或导出后在另一台电脑上导入。")
+pmsg = ss.pop("adm_prof_msg", None)
+if pmsg:
+    (st.success if pmsg[0] == "success" else st.error)(pmsg[1])
+ptable = view.profile_rows(ui.metric("ingest.profiles.profiles_table"))
+st.dataframe(ptable, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(ptable), 1)),
+             column_config={"名称": st.column_config.TextColumn(width=120), "类型": st.column_config.TextColumn(width=100),
+                            "来源": st.column_config.TextColumn(width=75),
+                            "识别依据": st.column_config.TextColumn(width=330), "保存人": st.column_config.TextColumn(width=65),
+                            "更新时间": st.column_config.TextColumn(width=130)})
+own = ptable.loc[ptable["来源"] == "本办保存", "名称"].tolist()
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**改名或删除**")
+    if own:
+        pick = st.selectbox("本办保存的导入配置", own, index=None, placeholder="选择导入配置", key="adm_prof_pick")
+        new_name = st.text_input("新名称", key="adm_prof_new", max_chars=60, disabled=pick is None)
+        c = st.columns(2)
+        if c[0].button("改名", key="adm_prof_rename", disabled=pick is None or not new_name.strip(), width="stretch"):
+            try:
+                ui.write(profiles.rename_profile, pick, new_name, role="admin")
+                ss["adm_prof_msg"] = ("success", f"已把导入配置「{pick}」改名为「{new_name.strip()}」。")
+            except profiles.ProfileError as e:
+                ss["adm_prof_msg"] = ("error", str(e))
+            st.rerun()
+        with c[1].popover("删除", disabled=pick is None, width="stretch"):
+            st.markdown(f"删除导入配置「{pick}」？")
+            st.caption("已导入的数据不受影响；以后同样表头的文件需要重新对照表头。")
+            if st.button("确认删除", key="adm_prof_delete", type="primary", disabled=pick is None):
+                gone = ui.write(profiles.delete_profile, pick, role="admin")
+                ss["adm_prof_msg"] = ("success", f"已删除导入配置「{pick}」。") if gone else \
+                    ("error", f"没有名为「{pick}」的导入配置。")
+                st.rerun()
+    else:
+        st.caption("还没有本办保存的导入配置：在“数据导入”页为表头不认识的文件对照各列并保存后，会出现在这里。")
+with right:
+    st.markdown("**导出与导入**")
+    st.download_button("导出导入配置（JSON）", data=lambda: profiles.export_profiles(ui.connection()),
+                       file_name="导入配置.json", mime="application/json", on_click="ignore",
+                       icon=":material/download:", key="adm_prof_export", disabled=not own)
+    st.html(view.uploader_css("adm_prof_file_"))
+    up = st.file_uploader("导入配置文件（.json，由“导出导入配置”生成）", type=["json"], max_upload_size=1,
+                          key=f"adm_prof_file_{ss.get('adm_prof_no', 0)}")
+    st.caption("单个文件不超过 1 MB。与已有配置同名或表头相同的，以文件中的为准。")
+    if st.button("导入所选文件", key="adm_prof_import", disabled=up is None):
+        try:
+            n = ui.write(profiles.import_profiles, up.getvalue(), who, up.name, role="admin")
+            ss["adm_prof_msg"] = ("success", f"已从「{up.name}」导入 {n} 个导入配置。")
+            ss["adm_prof_no"] = ss.get("adm_prof_no", 0) + 1  # clears the uploader
+        except profiles.ProfileError as e:
+            ss["adm_prof_msg"] = ("error", str(e))
         st.rerun()
 
 st.subheader("账号")

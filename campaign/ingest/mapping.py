@@ -261,11 +261,12 @@ def locate_header(rows: list[list], al: Aliases) -> Header | None:
 
 def guess_header(rows: list[list]) -> Header | None:
     """A header no alias recognises: the row (among the first 30) with most text cells, at least two, that has
-    rows under it — so the office can map its columns by hand."""
+    rows under it — so the office can map its columns by hand. Cells count once per distinct text, so a title
+    merged across the width is no header."""
     scan = rows[:HEADER_SCAN_ROWS]
     best, best_n = None, 1
     for i, r in enumerate(scan[:-1] if len(scan) > 1 else []):
-        n = sum(1 for v in r if _is_text(v))
+        n = len({str(v).strip() for v in r if _is_text(v)})  # a merged title fills every cell with one text
         if n > best_n and not _looks_like_data(r):
             best, best_n = i, n
     if best is None:

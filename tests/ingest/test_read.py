@@ -171,3 +171,16 @@ def test_sniffing_is_by_content_not_name(tmp_path, base_rows):
     wb = read_bytes(f.read_bytes(), f.name)
     assert wb.fmt == "csv" and "实际是文本表格" in wb.notes[0]
     assert duckdb.__version__  # the store library is importable alongside
+
+
+def test_unknown_headers_under_a_merged_title_are_offered_for_mapping(tmp_path, con):
+    """A header no alias knows, under a title merged across the width: the header row (not the title) is what
+    the office is asked to map, each column with its own samples."""
+    header = ["登记日", "地段", "片区", "情况说明", "状况"]
+    rows = [["2025-03-10", "人民路12号", "北关街道", "垃圾满溢", "未处理"],
+            ["2025-03-11", "解放路3巷", "东湖街道", "小广告", "已处理"]]
+    res = import_file(con, write_xlsx(tmp_path / "登记.xlsx", header, rows, title="街面巡查问题登记"))
+    assert res.needs_mapping and res.refused
+    assert [c["header"] for c in res.columns] == header
+    assert res.columns[2]["samples"] == "北关街道、东湖街道"
+    assert counts(con) == (0, 0, 0, 0, 0)
