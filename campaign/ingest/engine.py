@@ -193,7 +193,7 @@ def _import_report_sheets(cur, al: Aliases, res: ImportResult, tables, round_nam
         res.quarantine_rows.update(q_rows)
     res.name_flags += ctx.name_flags
     n = len(stage)
-    res.notes += sub.notes + [f"工作表「{'、'.join(t[0] for t in tables)}」：报告自列的 {n} 个街道得分已一并导入，"
+    res.notes += [n for n in sub.notes if not n.startswith("测评轮次取自")] + [f"工作表「{'、'.join(t[0] for t in tables)}」：报告自列的 {n} 个街道得分已一并导入，"
                               "可在“得分趋势”页与本系统按明细计算的得分核对。"]
 
 

@@ -40,6 +40,9 @@ class NameFlag:
     @property
     def reason(self) -> str:
         what = ENTITY_LABELS.get(self.entity, self.entity)
+        if self.entity == "standard":
+            shown = self.name if len(self.name) <= 30 else self.name[:29] + "…"
+            return f"测评标准「{shown}」与测评体系中的 {self.suggestion} 相近但不完全相同，请确认是否为该标准"
         if self.others:
             alts = "或".join(f"「{x}」" for x in (self.suggestion, *self.others))
             return f"{what}「{self.name}」不在已知名单中，是简称，可能是{alts}，请确认"
