@@ -11,6 +11,7 @@ WITH ours AS (
 SELECT coalesce(t.street, o.street) AS street,
        t.score AS report_score, t.max_score AS report_max, t.pass_rate AS report_pass_rate, t.rank AS report_rank,
        o.our_score, rank() OVER (ORDER BY o.our_score DESC NULLS LAST) AS our_rank, o.observations,
+       100 * t.score / coalesce(nullif(t.max_score, 0), 100) AS report_percent,
        CASE WHEN t.score IS NOT NULL AND o.our_score IS NOT NULL
             THEN 100 * t.score / coalesce(nullif(t.max_score, 0), 100) - o.our_score END AS difference
 FROM theirs t FULL JOIN ours o ON o.street = t.street

@@ -480,3 +480,19 @@ def test_an_older_weekly_export_moves_statuses_when_allowed(seeded, tmp_path):
     hist = rows_of(seeded, "SELECT * FROM problem_history WHERE problem_id = 'JB25030301' ORDER BY is_current")
     assert [(h.status, h.import_id, h.is_current) for h in hist] == [
         ("已销号", first.import_id, False), ("待整改", res.import_id, True)]
+
+
+def test_the_reports_street_table_is_kept_and_compared_with_ours(seeded, tmp_path):
+    """The report's own 街道排名 lands beside the detail; a street whose detail row was held shows the gap."""
+    from campaign import queries
+
+    path, exp = rf.build_assessment_report(tmp_path)
+    res = import_file(seeded, path)
+    rid = seeded.execute("SELECT round_id FROM assessment_rounds").fetchone()[0]
+    cmp = queries.run(seeded, "report_street_comparison", round_id=rid).set_index("street")
+    kept = rows_of(seeded, "SELECT * FROM report_street_scores")
+    assert len(kept) == len(cmp) == 5 and all(k.round_id == rid for k in kept)
+    held_street = "青山镇"  # the row whose wording matched nothing (西大街农贸市场) is in 青山镇
+    assert res.quarantined == 1
+    assert abs(cmp.loc[held_street, "difference"]) > 1
+    assert (cmp.drop(index=held_street)["difference"].abs() < 0.01).all()
