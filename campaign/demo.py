@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from campaign import scoring
 from campaign.framework import Framework, load_framework
-from campaign.store import bump_data_version, connect, create_schema, load_framework_into, set_meta
+from campaign.store import (bump_data_version, connect, create_schema, load_framework_into, set_meta,
+                            sync_office_settings)
 
 DISTRICT = "临江区"
 START = date(2025, 11, 24)  # Monday of campaign week 1
@@ -213,6 +214,7 @@ def build_demo(path: Path | str, scale: float = 1.0, seed: int = 2026, fw: Frame
         load_framework_into(con, fw)
         set_meta(con, "district", DISTRICT)
         set_meta(con, "demo", f"scale={scale} seed={seed}")
+        sync_office_settings(con)  # office.yaml's unit_attribution, as the dashboard keeps it
         counts = _generate(con, fw, scale, seed, progress)
         bump_data_version(con)
         con.execute("CHECKPOINT")

@@ -147,6 +147,7 @@ def bottom_table(lost: pd.DataFrame, week: pd.DataFrame, by: str, label: str) ->
     w = week.set_index(by).reindex(keys)
     out = pd.DataFrame({label: keys,
                         "测评失分": lost.set_index(by)["lost"].reindex(keys).fillna(0.0).to_numpy(),
-                        "本周问题数": w["problems"].fillna(0).astype(int).to_numpy(),
+                        # a problem of several units counts for each by its share: whole problems shown
+                        "本周问题数": w["problems"].fillna(0).round().astype(int).to_numpy(),
                         "本周扣分": w["deduction"].fillna(0.0).to_numpy()})
     return out.sort_values(["测评失分", "本周问题数"], ascending=False, ignore_index=True)

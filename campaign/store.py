@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from campaign.config import OfficeSettings, load_office
 from campaign.framework import Framework, load_framework
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -68,6 +69,22 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
     row = con.execute("SELECT value FROM store.meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else default
+
+
+def sync_office_settings(con: duckdb.DuckDBPyConnection, office: OfficeSettings | None = None) -> bool:
+    """Keep the office settings the views read in store.meta: data/office.yaml's unit_attribution → meta key
+    unit_attribution (read by the problem_units view). Idempotent: writes, in one transaction that bumps the
+    data version (so cached results follow the new rule), only when a stored value differs. Returns whether
+    it wrote. A wrong office.yaml raises config.OfficeFileError (message in Chinese)."""
+    office = office or load_office()
+    wanted = {"unit_attribution": office.unit_attribution}
+    changed = {k: v for k, v in wanted.items() if get_meta(con, k) != v}
+    if not changed:
+        return False
+    with write_transaction(con) as cur:
+        for key, value in changed.items():
+            set_meta(cur, key, value)
+    return True
 
 
 _writes_in_process = 0
@@ -146,6 +163,7 @@ def _init_into(path: Path, fw: Framework | None) -> Framework:
         fw = load_framework_into(con, fw)
         bump_data_version(con)
         con.execute("COMMIT")
+        sync_office_settings(con)
         return fw
     finally:
         con.close()

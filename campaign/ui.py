@@ -18,8 +18,8 @@ import streamlit as st
 
 from campaign import metrics, queries
 from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
-from campaign.config import db_path, load_office
-from campaign.store import data_version, upgrade_schema, writes_in_process
+from campaign.config import OfficeFileError, db_path, load_office
+from campaign.store import data_version, sync_office_settings, upgrade_schema, writes_in_process
 from campaign.weeks import Week, week_number, week_of
 
 ALL = "全部"
@@ -31,6 +31,12 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 
     con = duckdb.connect(path)
     upgrade_schema(con)
+    try:
+        sync_office_settings(con)  # office.yaml's unit_attribution → store.meta, read by the problem_units view
+    except OfficeFileError as exc:
+        con.close()
+        st.error(str(exc))
+        st.stop()
     try:
         ops.start_auto_backup(con, path)  # CAMPAIGN_BACKUP_HOURS / _DIR / _KEEP; the app holds the file's lock
     except ops.OpsError as exc:
@@ -141,7 +147,7 @@ class Filters:
     @property
     def period_label(self) -> str:
         """第52周 or 2026-10-01至2026-11-22."""
-        return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}" if self.by_range else f"第{self.week.number}周"
+        return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}" if self.by_range else self.week.name
 
     @property
     def period_word(self) -> str:

@@ -36,6 +36,8 @@ c[3].metric("整改天数中位数", "—" if pd.isna(now.median_days) else f"{n
 c[4].metric(f"本{word}整改完成", f"{int(now.closed):,}", delta("closed"))
 c[5].metric(f"本{word}反弹", f"{int(now.rebounds):,}", delta("rebounds"), delta_color="inverse",
             help=f"同一点位、同一类别在整改完成后 {office.rebound_days} 天内再次出现")
+if now.due_unknown > 0:
+    st.caption(f"另有 {int(now.due_unknown):,} 条已整改问题无完成日期，未计入按期率。")
 
 
 def by_unit(unit: str) -> pd.DataFrame:
@@ -51,6 +53,11 @@ def by_unit(unit: str) -> pd.DataFrame:
     return cur[(cur[["problems", "open", "due", "closed"]].sum(axis=1) > 0)].reset_index()
 
 
+def whole(s: pd.Series) -> pd.Series:
+    """Counts as whole problems (a problem of several units counts for each by its share: unit_attribution)."""
+    return s.round().astype("Int64")
+
+
 label = {"street": "街道（镇）", "department": "责任单位"}
 tables = {u: by_unit(u) for u in ("department", "street")}
 cols = st.columns(2)
@@ -61,12 +68,12 @@ for col, (unit, m) in zip(cols, tables.items()):
             st.info(f"截至{f.end:%m月%d日}各{label[unit]}均无逾期问题。")
             continue
         w = top.iloc[0]
-        title = f"{w.unit}逾期最多（{int(w.overdue)} 条）"
+        title = f"{w.unit}逾期最多（{int(round(w.overdue))} 条）"
         shown = top.iloc[::-1]
         fig = go.Figure(go.Bar(
             x=shown["overdue"], y=shown["unit"], orientation="h",
             marker_color=[ui.RED if u == w.unit else ui.GREY for u in shown["unit"]],
-            text=[f"{int(o)} 条 · 按期 {r:.0%}" if pd.notna(r) else f"{int(o)} 条" for o, r in
+            text=[f"{int(round(o))} 条 · 按期 {r:.0%}" if pd.notna(r) else f"{int(round(o))} 条" for o, r in
                   zip(shown["overdue"], shown["on_time_rate"])],
             textposition="outside", textfont=dict(size=16), cliponaxis=False))
         fig.update_xaxes(title=f"逾期未整改（条）· 本{word}按期整改率", range=[0, float(top["overdue"].max()) * 1.6])
@@ -75,10 +82,11 @@ for col, (unit, m) in zip(cols, tables.items()):
 tabs = st.tabs([f"按{label[u]}" for u in tables])
 for tab, (unit, m) in zip(tabs, tables.items()):
     t = pd.DataFrame({
-        label[unit]: m["unit"], "发现问题": m["problems"], "整改完成": m["closed"], "期末未整改": m["open"],
-        "逾期未整改": m["overdue"], f"逾期较上{word}": m["overdue_change"], "到期问题": m["due"],
-        "按期完成": m["due_on_time"], "按期整改率（%）": (m["on_time_rate"] * 100).round(1),
-        "整改天数中位数": m["median_days"], "反弹": m["rebounds"],
+        label[unit]: m["unit"], "发现问题": whole(m["problems"]), "整改完成": whole(m["closed"]),
+        "期末未整改": whole(m["open"]), "逾期未整改": whole(m["overdue"]), f"逾期较上{word}": whole(m["overdue_change"]),
+        "到期问题": whole(m["due"]), "按期完成": whole(m["due_on_time"]),
+        "按期整改率（%）": (m["on_time_rate"] * 100).round(1), "整改天数中位数": m["median_days"],
+        "反弹": whole(m["rebounds"]),
     }).sort_values(["逾期未整改", "期末未整改"], ascending=False, ignore_index=True)
     with tab:
         st.dataframe(t, hide_index=True, width="stretch", height=min(40 + 35 * len(t), 560))

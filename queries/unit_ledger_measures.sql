@@ -3,6 +3,15 @@
 -- global filters: site visits (streets only), problems found, deduction, problems closed, open and overdue at
 -- the period's end, problems due and closed by their deadline, median days to close a yellow/red-card problem,
 -- and rebounds (反弹, same site and category within $rebound_days days after a closure). Every unit, every k.
+-- Closing dates: closed in a period = a known closing date in it (a closure whose export gave no date is in no
+-- period); open at a period's end = not closed by then (closed_by: the date, or for an unknown date the export
+-- that first reported it closed); due and due_on_time count problems with a known closing date only (or still
+-- open), due_unknown the due problems closed on an unknown date (left out of the on-time rate).
+-- A street counts its problems whole. A department counts its share of each problem (problem_units: the office's
+-- attribution rule, shares of a problem add up to 1), so the counts are fractional when problems are shared and
+-- every problem is counted once in all; the median counts the problems it has a share in. $department keeps the
+-- problems the unit has a share in. A problem with one responsible unit and no lead unit is wholly that unit's
+-- under every rule: only the others are looked up in problem_units (split, read once).
 -- The window's first day, $start - ($periods - 1) × length, is written out as a constant in each scan (rather
 -- than joined from a CTE) so that DuckDB skips the row groups outside the window.
 WITH periods AS (
@@ -13,42 +22,69 @@ WITH periods AS (
     SELECT street AS unit, sort_order FROM streets WHERE coalesce($unit, 'street') = 'street'
     UNION ALL
     SELECT department, sort_order FROM departments WHERE $unit = 'department'
+), split AS MATERIALIZED (
+    -- problems with a lead unit or several responsible units, when counted per department or narrowed to one:
+    -- a row per unit with a share (per department), or one row per problem the unit has a share in (per street)
+    SELECT CASE WHEN $unit = 'department' THEN u.department ELSE p.street END AS unit,
+           CASE WHEN $unit = 'department' THEN u.share ELSE 1.0 END AS share,
+           p.site_id, p.category, p.found_on, p.deadline, p.closed_on, p.closed_on_known, p.closed_by, p.is_closed,
+           p.deduction, p.card
+    FROM problems p JOIN problem_units u USING (problem_id)
+    WHERE ($unit = 'department' OR $department IS NOT NULL)
+      AND (p.lead_department IS NOT NULL OR len(p.responsible_units) > 1) AND u.share > 0
+      AND ($street IS NULL OR p.street = $street)
+      AND ($site_type IS NULL OR p.site_type = $site_type)
+      AND ($category IS NULL OR p.category = $category)
+    QUALIFY ($department IS NULL OR bool_or(u.department = $department) OVER (PARTITION BY p.problem_id))
+        AND ($unit = 'department' OR row_number() OVER (PARTITION BY p.problem_id ORDER BY u.department) = 1)
 ), filtered AS NOT MATERIALIZED (
-    SELECT CASE WHEN $unit = 'department' THEN department ELSE street END AS unit,
-           site_id, category, found_on, deadline, closed_on, deduction, card
+    -- one row per problem and unit it counts for, with the unit's share of it
+    SELECT CASE WHEN $unit = 'department' THEN responsible_units[1] ELSE street END AS unit,
+           CAST(1 AS DOUBLE) AS share,
+           site_id, category, found_on, deadline, closed_on, closed_on_known, closed_by, is_closed, deduction, card
     FROM problems
-    WHERE ($street IS NULL OR street = $street)
-      AND ($department IS NULL OR department = $department)
+    WHERE (lead_department IS NULL AND len(responsible_units) <= 1
+           OR coalesce($unit, 'street') = 'street' AND $department IS NULL)
+      AND ($street IS NULL OR street = $street)
+      AND ($department IS NULL OR responsible_units = [$department])
       AND ($site_type IS NULL OR site_type = $site_type)
       AND ($category IS NULL OR category = $category)
+    UNION ALL
+    SELECT * FROM split
 ), found AS (
     SELECT unit, (CAST($end AS DATE) - found_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           count(*) AS problems, sum(deduction) AS deduction
+           sum(share) AS problems, sum(share * deduction) AS deduction
     FROM filtered
     WHERE found_on <= $end AND found_on >= CAST($start AS DATE)
           - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)
     GROUP BY ALL
 ), closing AS (
     SELECT unit, (CAST($end AS DATE) - closed_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           count(*) AS closed, median(closed_on - found_on) FILTER (WHERE card <> '白') AS median_days
+           sum(share) AS closed, median(closed_on - found_on) FILTER (WHERE card <> '白') AS median_days
     FROM filtered
     WHERE closed_on <= $end AND closed_on >= CAST($start AS DATE)
           - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)
     GROUP BY ALL
 ), due AS (
     SELECT unit, (CAST($end AS DATE) - deadline) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           count(*) AS due, count(*) FILTER (WHERE closed_on <= deadline) AS due_on_time
+           sum(share) FILTER (WHERE closed_on_known IS NOT FALSE) AS due,
+           sum(share) FILTER (WHERE closed_on <= deadline) AS due_on_time,
+           sum(share) FILTER (WHERE closed_on_known IS FALSE) AS due_unknown
     FROM filtered
     WHERE deadline <= $end AND deadline >= CAST($start AS DATE)
           - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)
     GROUP BY ALL
 ), backlog AS (
-    -- open at the end of period k: found by then and not closed by then
-    SELECT b.unit, pe.k, count(*) AS open_at_end, count(*) FILTER (WHERE b.deadline < pe.e) AS overdue_at_end
-    FROM (SELECT unit, found_on, deadline, closed_on FROM filtered
+    -- open at the end of period k: found by then and not closed by then (a closed problem without closed_by:
+    -- closed at every period's end)
+    SELECT b.unit, pe.k, sum(b.share) AS open_at_end, sum(b.share) FILTER (WHERE b.deadline < pe.e) AS overdue_at_end
+    FROM (SELECT unit, share, found_on, deadline, closed_by, is_closed FROM filtered
           WHERE found_on <= $end AND (closed_on IS NULL OR closed_on >= CAST($start AS DATE)
-                - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER))) b
-    JOIN periods pe ON b.found_on <= pe.e AND (b.closed_on IS NULL OR b.closed_on > pe.e)
+                - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER))
+            AND coalesce(closed_by >= CAST($start AS DATE)
+                - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER),
+                NOT is_closed)) b
+    JOIN periods pe ON b.found_on <= pe.e AND NOT coalesce(b.closed_by <= pe.e, b.is_closed)
     GROUP BY ALL
 ), visits AS (
     SELECT street AS unit, (CAST($end AS DATE) - inspected_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
@@ -62,8 +98,8 @@ WITH periods AS (
     GROUP BY ALL
 ), rebound AS (
     SELECT c.unit, (CAST($end AS DATE) - c.found_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           count(*) AS rebounds
-    FROM (SELECT unit, site_id, category, found_on FROM filtered
+           sum(c.share) AS rebounds
+    FROM (SELECT unit, share, site_id, category, found_on FROM filtered
           WHERE found_on <= $end AND site_id IS NOT NULL AND found_on >= CAST($start AS DATE)
                 - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)) c
     SEMI JOIN (SELECT site_id, category, closed_on FROM problems
@@ -85,7 +121,8 @@ SELECT u.unit, pe.k,
        coalesce(d.due, 0) AS due,
        coalesce(d.due_on_time, 0) AS due_on_time,
        c.median_days,
-       coalesce(r.rebounds, 0) AS rebounds
+       coalesce(r.rebounds, 0) AS rebounds,
+       coalesce(d.due_unknown, 0) AS due_unknown
 FROM units u CROSS JOIN periods pe
 LEFT JOIN found f ON f.unit = u.unit AND f.k = pe.k
 LEFT JOIN closing c ON c.unit = u.unit AND c.k = pe.k

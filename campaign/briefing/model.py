@@ -90,7 +90,7 @@ class Briefing:
 
     @property
     def file_stem(self) -> str:
-        return f"周调度会通报_第{self.week.number}周"
+        return f"周调度会通报_{self.week.name}"
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
@@ -240,7 +240,8 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
                "found_before": int(before.problems), "deduction": float(now.deduction), "closed": int(now.closed),
                "open": int(now.open_at_end), "overdue": int(now.overdue_at_end),
                "overdue_before": int(before.overdue_at_end), "on_time_rate": _float(now.on_time_rate),
-               "rebounds": int(now.rebounds), "rebounds_before": int(before.rebounds)}
+               "rebounds": int(now.rebounds), "rebounds_before": int(before.rebounds),
+               "due_unknown": _count(now.get("due_unknown"))}
     summary = _summary_table(now, before, sites_now, sites_before)
 
     idx = analysis.load_index()
@@ -325,15 +326,16 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
     # --- 五、逾期未整改问题 ----------------------------------------------------------------------
     od_dept = queries.run(con, "briefing_overdue_by_department", end=wk.end)
     od_list = queries.run(con, "overdue_problems", end=wk.end)
-    total_od = int(od_dept["overdue"].sum())
+    # a problem of several units counts for each by its share (unit_attribution): whole problems in the text
+    total_od = _count(od_dept["overdue"].sum())
     words |= {
         "overdue": str(total_od), "overdue_change_text": ph.count(now.overdue_at_end, before.overdue_at_end)[0],
-        "overdue_red": str(int(od_dept["red"].sum())), "overdue_yellow": str(int(od_dept["yellow"].sum())),
-        "overdue_white": str(int(od_dept["white"].sum())), "overdue_over_30": str(int(od_dept["over_30"].sum())),
+        "overdue_red": str(_count(od_dept["red"].sum())), "overdue_yellow": str(_count(od_dept["yellow"].sum())),
+        "overdue_white": str(_count(od_dept["white"].sum())), "overdue_over_30": str(_count(od_dept["over_30"].sum())),
         "overdue_max_days": show(od_dept["max_days"].max(), "int") if total_od else "0",
         "overdue_departments": str(len(od_dept)),
         "overdue_top_department": str(od_dept["department"].iat[0]) if total_od else "无",
-        "overdue_top_department_count": str(int(od_dept["overdue"].iat[0])) if total_od else "0",
+        "overdue_top_department_count": str(_count(od_dept["overdue"].iat[0])) if total_od else "0",
         "overdue_listed": str(min(DOC_OVERDUE_ROWS, len(od_list))),
     }
     values |= {"overdue_listed": min(DOC_OVERDUE_ROWS, len(od_list)), "overdue_rows": len(od_list)}
@@ -381,6 +383,11 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
 
 def _float(v) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
+
+
+def _count(v) -> int:
+    """A count that may be a sum of shares (a problem of several units counts for each by its share): rounded."""
+    return 0 if v is None or pd.isna(v) else int(round(float(v)))
 
 
 def _int_or_none(v) -> int | None:
@@ -460,7 +467,15 @@ def _summary_table(now: pd.Series, before: pd.Series, sites_now: int, sites_befo
     for i, r in enumerate(rows):
         cells[(i, "本周")] = cells[(i, "上周")] = r[3]
         cells[(i, "变化")] = change[r[3]]
-    return Table(1, "概况", "表1 本周主要指标", "本周主要指标", frame, {"指标": "text"}, cell_formats=cells)
+    return Table(1, "概况", "表1 本周主要指标", "本周主要指标", frame, {"指标": "text"}, cell_formats=cells,
+                 note=unknown_dates_note(now.get("due_unknown")))
+
+
+def unknown_dates_note(due_unknown) -> str:
+    """另有 N 条已整改问题无完成日期，未计入按期率 (closures whose export gave no date are left out of the
+    on-time rate); empty when there are none."""
+    n = _count(due_unknown)
+    return f"另有 {n} 条已整改问题无完成日期，未计入按期率。" if n > 0 else ""
 
 
 def _streets_table(r: analysis.Ranking, order: list[str]) -> Table:
