@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -33,18 +34,36 @@ def db_path() -> Path:
     return Path(env) if env else DATA_DIR / "campaign.duckdb"
 
 
+# How a problem with several responsible units is attributed to them (store.meta unit_attribution, read by the
+# problem_units view): the rule and its name in the office's words.
+UNIT_ATTRIBUTIONS = {"lead": "牵头单位负责", "first": "第一责任单位", "shared": "各责任单位平分"}
+DEFAULT_UNIT_ATTRIBUTION = "first"
+
+
+class OfficeFileError(ValueError):
+    """The office settings file is wrong; the message names the file, the setting and the value, in Chinese."""
+
+
 @dataclass(frozen=True)
 class OfficeSettings:
-    """What an office sets once: its name, when week 1 starts, its target."""
+    """What an office sets once: its name, when week 1 starts, its target, how problems are attributed."""
 
     district: str
     campaign_start: date
     target_total: float
     target_rank: int
     rebound_days: int
+    unit_attribution: str = DEFAULT_UNIT_ATTRIBUTION
 
 
 def load_office(path: Path = OFFICE_FILE) -> OfficeSettings:
+    """The office settings, read again whenever the file changes."""
+    path = Path(path)
+    return _load_office_cached(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_office_cached(path: Path, _mtime: int) -> OfficeSettings:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     start = raw.get("campaign_start", "2025-11-24")
     if isinstance(start, str):
@@ -55,4 +74,35 @@ def load_office(path: Path = OFFICE_FILE) -> OfficeSettings:
         target_total=float(raw.get("target_total", 90)),
         target_rank=int(raw.get("target_rank", 1)),
         rebound_days=int(raw.get("rebound_days", 30)),
+        unit_attribution=_unit_attribution(raw.get("unit_attribution"), path),
     )
+
+
+def _unit_attribution(value, path: Path) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_UNIT_ATTRIBUTION
+    rule = str(value).strip().lower()
+    if rule not in UNIT_ATTRIBUTIONS:
+        options = "、".join(f"{k}（{v}）" for k, v in UNIT_ATTRIBUTIONS.items())
+        raise OfficeFileError(f"本办设置文件 {path.name} 中 unit_attribution 的值“{value}”不可用，"
+                              f"应为 {options} 之一（{path}）")
+    return rule
+
+
+def set_campaign_start(monday: date, path: Path = OFFICE_FILE) -> date:
+    """Make ``monday`` (moved back to its week's Monday) the first day of week 1 in the office settings file,
+    keeping the file's comments and other settings as they are. Returns the date written."""
+    import re
+    from datetime import timedelta
+
+    path = Path(path)
+    monday = monday - timedelta(days=monday.weekday())
+    text = path.read_text(encoding="utf-8")
+    line = f"campaign_start: {monday.isoformat()}"
+    new, n = re.subn(r"(?m)^campaign_start:.*$", line, text)
+    if not n:
+        new = text.rstrip("\n") + "\n" + line + "\n"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(path)  # whole or not at all
+    return monday

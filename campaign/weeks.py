@@ -13,7 +13,14 @@ class Week:
     end: date
 
     @property
+    def name(self) -> str:
+        """第12周; a week before week 1 (findings older than the campaign calendar) by its dates instead."""
+        return f"第{self.number}周" if self.number >= 1 else f"{self.start:%Y.%m.%d}–{self.end:%m.%d}（第1周前）"
+
+    @property
     def label(self) -> str:
+        if self.number < 1:
+            return self.name
         return f"第{self.number}周（{self.start:%m.%d}–{self.end:%m.%d}）"
 
     @property

@@ -44,7 +44,7 @@ except (briefing.BriefingError, briefing.TemplateError, ValueError) as exc:
     st.stop()
 
 st.markdown(PRINT_CSS, unsafe_allow_html=True)
-st.title(f"周调度会通报 · 第{b.week.number}周")
+st.title(f"周调度会通报 · {b.week.name}")
 st.caption(f"全区口径，按{b.week.start:%Y年%m月%d日}至{b.week.end:%m月%d日}的督查台账和本周末已有的最近一轮测评"
            f"（{b.round_name or '尚无测评'}）生成，与下载的 Word、Excel 文件相同；侧边栏只有“周次”作用于通报。"
            "措辞可在 data/briefing_template.yaml 中修改。用浏览器打印（Ctrl+P）即得纸质版。")

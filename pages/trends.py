@@ -82,6 +82,21 @@ if not streets.empty:
     names = "、".join(analysis.short_round(rn) for rn in streets.drop_duplicates("round_id")["round_name"])
     st.caption(f"每格一个街道，横轴为各轮测评（从左到右：{names}），按所选轮次达标率从低到高排列。")
 
+# --- the assessor's own street table, beside ours -----------------------------------------------------------
+report = ui.query("report_street_comparison", round_id=f.round_id) if f.round_id is not None else pd.DataFrame()
+if not report.empty:
+    far = report[report["difference"].abs() > 1]
+    st.markdown(f"**测评报告街道得分核对** · {f.round_name}：报告自列 {int(report['report_score'].notna().sum())} 个街道，"
+                + (f"{len(far)} 个与本系统按明细计算的得分相差超过 1 分" if len(far) else "与本系统按明细计算的得分一致（相差不超过 1 分）"))
+    shown = pd.DataFrame({
+        "街道": report["street"], "报告得分": report["report_score"].round(2), "报告分值": report["report_max"],
+        "报告得分（百分制）": report["report_percent"].round(2), "报告排名": report["report_rank"],
+        "报告及格率": (report["report_pass_rate"] * 100).round(1), "本系统得分（百分制）": report["our_score"].round(2),
+        "本系统排名": report["our_rank"], "相差（分）": report["difference"].round(2), "明细条数": report["observations"]})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption("报告得分按报告的指标分值折算为百分制后与本系统比较；本系统得分 = 该街道已导入的测评明细得分合计 ÷ 分值合计 × 100。"
+               "相差较大时，多半是有明细行未导入（见导入记录中的隔离清单）。")
+
 # --- weekly inspection indicators ----------------------------------------------------------------------
 st.subheader(f"督查指标 · {f.period_label}")
 p = {**f.params(), "rebound_days": office.rebound_days}
@@ -105,7 +120,8 @@ c[3].metric("督查扣分", f"{w.deduction:.1f}", _d("deduction", 1), delta_colo
 c[4].metric("按期整改率", "—" if pd.isna(w.on_time_rate) else f"{w.on_time_rate:.1%}",
             _d("on_time_rate", 1, 100, " 个百分点"))
 st.caption(f"与上一{f.period_word}（{f.prev_start:%m月%d日}至{f.prev_end:%m月%d日}）比较。"
-           f"按期整改率 = 整改时限在本{f.period_word}内的问题中按期完成的比例。")
+           f"按期整改率 = 整改时限在本{f.period_word}内的问题中按期完成的比例。"
+           + (f"另有 {int(w.due_unknown):,} 条已整改问题无完成日期，未计入按期率。" if w.due_unknown > 0 else ""))
 
 weekly = ui.query("weekly_indicators", campaign_start=office.campaign_start, **f.params())
 if not weekly.empty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from campaign import ui
+from campaign import config, ui
 from campaign.ingest import profiles, report, view
 from campaign.ingest.mapping import KINDS
 from campaign.ingest.result import ImportResult
@@ -111,6 +111,13 @@ def show(res: ImportResult, key: str, checking: bool = True, kind: str | None = 
             st.caption(("· 将新增" if res.dry_run else "· 新增") + "：" + made)
         for line in view.resolved_lines([res]) + [t for t in [view.calendar_text(res)] if t]:
             st.caption("· " + line)
+        monday = view.first_week_from_data(res) if checking else None
+        if monday is not None and st.button(f"把创城周期第 1 周设为 {monday:%Y年%m月%d日}（文件中最早一周）",
+                                            key=f"imp_start_{key}", help="写入本办设置 data/office.yaml 的 campaign_start"):
+            ui.require("editor")
+            config.set_campaign_start(monday)
+            st.session_state.pop("imp_checked", None)  # the check depends on the calendar, not only on the data
+            saved(f"创城周期第 1 周已设为 {monday:%Y-%m-%d}，重新检查中……")
         older = view.older_text(res)
         if older and checking:
             st.warning(older + "如本文件是更正，可勾选下方“允许状态回退”。")

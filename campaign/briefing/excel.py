@@ -31,7 +31,7 @@ def render_xlsx(b: Briefing, path: Path | str | BinaryIO) -> Path | BinaryIO:
     else:
         target = path
     wb = xlsxwriter.Workbook(target, {"in_memory": True})
-    wb.set_properties({"title": b.title, "author": b.issuer, "subject": f"第{b.week.number}周"})
+    wb.set_properties({"title": b.title, "author": b.issuer, "subject": b.week.name})
     fmt = _Formats(wb)
     period = f"第{b.week.number}周（{b.week.start:%Y-%m-%d}至{b.week.end:%Y-%m-%d}）"
     for t in b.tables():

@@ -318,6 +318,17 @@ def older_text(res: ImportResult) -> str | None:
     return f"{res.older:,} 条问题在库中的状态比本文件新（如 已销号 → 待整改），默认不回退。"
 
 
+def first_week_from_data(res: ImportResult):
+    """The Monday of the week of the file's earliest finding, when findings fall before week 1 (else None)."""
+    from datetime import date, timedelta
+
+    oc = res.outside_calendar or {}
+    if not int(oc.get("before") or 0) or not oc.get("first"):
+        return None
+    first = date.fromisoformat(str(oc["first"])[:10])
+    return first - timedelta(days=first.weekday())
+
+
 def calendar_text(res: ImportResult) -> str | None:
     """Found dates outside the campaign's calendar, in one line."""
     oc = res.outside_calendar or {}
