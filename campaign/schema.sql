@@ -174,17 +174,19 @@ CREATE OR REPLACE VIEW main.published_rankings AS
 -- problem add up to 1.
 CREATE OR REPLACE VIEW main.problem_units AS
     WITH rule AS (SELECT coalesce((SELECT value FROM store.meta WHERE key = 'unit_attribution'), 'first') AS r),
-    listed AS (
-        SELECT problem_id, lead_department, coalesce(responsible_units, [department]) AS l
-        FROM store.problems
-    ), units AS (
+    units AS (  -- only problems with several units or a lead unit are unnested; the rest have one unit, wholly
         SELECT problem_id, lead_department, len(l) AS n, unnest(l) AS unit, unnest(range(1, len(l) + 1)) AS pos
-        FROM listed
+        FROM (SELECT problem_id, lead_department, coalesce(responsible_units, [department]) AS l
+              FROM store.problems WHERE responsible_units IS NOT NULL OR lead_department IS NOT NULL)
     )
-    SELECT problem_id, unit AS department, 'responsible' AS role,
+    SELECT problem_id, department, 'responsible' AS role, 1.0 AS share
+    FROM store.problems
+    WHERE responsible_units IS NULL AND lead_department IS NULL AND department IS NOT NULL
+    UNION ALL
+    SELECT problem_id, unit, 'responsible',
            CASE (SELECT r FROM rule) WHEN 'shared' THEN 1.0 / n
                 WHEN 'lead' THEN CASE WHEN lead_department IS NULL AND pos = 1 THEN 1.0 ELSE 0.0 END
-                ELSE CASE WHEN pos = 1 THEN 1.0 ELSE 0.0 END END AS share
+                ELSE CASE WHEN pos = 1 THEN 1.0 ELSE 0.0 END END
     FROM units WHERE unit IS NOT NULL
     UNION ALL
     SELECT problem_id, lead_department, 'lead',

@@ -64,7 +64,8 @@ def test_readers_see_before_or_after_never_half_and_never_an_error(store, big_le
     reference = ops.backup_file(store, tmp_path / "reference.duckdb")
     ref = duckdb.connect(str(reference))
     try:
-        expected = import_file(ref, big_ledger, imported_by="并发测试")
+        # the synthetic year's statuses are random against the demo's: let them move back too, for a big write
+        expected = import_file(ref, big_ledger, imported_by="并发测试", allow_older=True)
         assert expected.accepted > 10_000 and expected.updated > 10_000
         after = snapshot(ref)
         after_print = fingerprint(ref)
@@ -111,7 +112,7 @@ def test_readers_see_before_or_after_never_half_and_never_an_error(store, big_le
     midway = threading.Thread(target=backup_midway)
     with write_lock:
         midway.start()
-        res = import_file(con, big_ledger, imported_by="并发测试")
+        res = import_file(con, big_ledger, imported_by="并发测试", allow_older=True)
     writer_done.set()
     for t in threads + [midway]:
         t.join(timeout=300)

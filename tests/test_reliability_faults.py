@@ -116,7 +116,8 @@ def setup(tmp_path_factory) -> Setup:
     con = duckdb.connect(str(ref))
     try:
         res = import_file(con, big, imported_by=BY)
-        assert (res.accepted, res.updated) == (40_000, 10_000 - res.unchanged) and res.updated > 5_000
+        # 待整改 in the year's file after 整改中 last month is an older status: kept as stored, counted as older
+        assert (res.accepted, res.updated + res.older) == (40_000, 10_000 - res.unchanged) and res.updated > 5_000
         after = fingerprint(con)
     finally:
         con.close()

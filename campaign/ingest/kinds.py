@@ -26,6 +26,7 @@ CANCELLED = "作废"
 MISSING = "必填项为空"
 NO_STREET = "未明确属地"
 VALUE_FIELDS = {"status": "整改状态", "card": "督办卡", "passed": "测评情况"}
+_MAYBE_NOWHERE = re.compile(r"[无不未暂详知－\-/—…_.。,，?？]|^\W*$")
 _STREET_ENDINGS = ("街道办事处", "街道办", "街道", "镇人民政府", "镇政府", "镇", "乡", "园区", "开发区", "管委会")
 
 
@@ -479,15 +480,13 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     promoted = promote & ok & values.present(status)
     if promoted.any():
         res.notes.append(f"{int(promoted.sum())} 条问题有整改完成日期但状态为未完成，已按“已整改”计。")
+    # the export's date bounds when a closed problem was closed (the store keeps the first such bound)
     seen_closed = np.where(is_closed, np.datetime64(ref[0], "D"), np.datetime64("NaT", "D")).astype("datetime64[D]")
-    if (is_closed & ok).any():
-        stored = _closed_dates(ctx.cur, pid[is_closed & ok])
-        prev_closed = pd.Series(pid, dtype=object).map({k: v[0] for k, v in stored.items()}).to_numpy()
-        prev_seen = pd.Series(pid, dtype=object).map({k: v[1] for k, v in stored.items()}).to_numpy()
+    if (no_date & ok).any():
+        stored = _closed_dates(ctx.cur, pid[no_date & ok])
+        prev_closed = pd.Series(pid, dtype=object).map(stored).to_numpy() if stored else np.full(ctx.n, None)
         from_store = no_date & pd.notna(prev_closed)
         closed = np.where(from_store, prev_closed.astype("datetime64[D]"), closed).astype("datetime64[D]")
-        keep_seen = is_closed & pd.notna(prev_seen)
-        seen_closed = np.where(keep_seen, prev_seen.astype("datetime64[D]"), seen_closed).astype("datetime64[D]")
         unknown = no_date & ok & ~from_store
         res.unknown_closed_on = int(unknown.sum())
         if unknown.any():
@@ -503,27 +502,7 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     _outside_calendar(ctx, found, ok)
 
     at = attach_sites(ctx, site, street, site_type, dept, ok & (street != NO_STREET))
-    stage = frame({
-        "_i": np.arange(ctx.n), "problem_id": pid, "found_on": found, "site_id": at["site_id"], "site": site,
-        "site_type": at["site_type"], "street": street, "department": at["department"],
-        "category": category, "standard_code": code, "description": desc, "deduction": deduction,
-        "card": card, "deadline": deadline, "status": st.to_numpy(), "closed_on": closed, "source": source,
-        "lead_department": lead, "responsible_units": units, "subcategory": subcategory,
-        "community": ctx.text("community"), "address": address, "rebound": rebound,
-        "result": ctx.text("passed"), "photos_before": ctx.text("photos_before", values.free_text),
-        "photos_after": ctx.text("photos_after", values.free_text), "note": ctx.text("note", values.free_text),
-        "deadline_at": deadline_at, "closed_seen_on": seen_closed, "reported_overdue": overdue,
-        "extensions": pd.array(np.where(np.isnan(counts["extensions"]), 0, counts["extensions"]).astype(np.int64),
-                               dtype="Int32"),
-        "reworks": pd.array(np.where(np.isnan(counts["reworks"]), 0, counts["reworks"]).astype(np.int64),
-                            dtype="Int32"),
-    })
-    for f in ("extensions", "reworks"):
-        stage.loc[np.isnan(counts[f]), f] = pd.NA
-    stage["_visit"] = values.combine_codes([pd.factorize(found)[0], ctx.codes(site)[0], ctx.codes(street)[0],
-                                            ctx.codes(source)[0]])
-    provided = {"_visit", "problem_id", "found_on", "site_id", "site", "site_type", "street", "department",
-                "status", "closed_on", "closed_seen_on"}
+    # what the file says: a column it has no field for is neither written nor compared (an update keeps it)
     given = {"category": ("category",), "subcategory": ("category", "subcategory"), "source": ("source",),
              "standard_code": ("standard_code", "standard_text"), "description": ("description", "standard_text"),
              "deduction": ("deduction",), "card": ("card",), "deadline": ("deadline",), "deadline_at": ("deadline",),
@@ -533,13 +512,44 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
              "extensions": ("extensions",), "reworks": ("reworks",),
              "responsible_units": ("department", "handler", "lead_department"),
              "lead_department": ("lead_department",)}
+    provided = {"_i", "problem_id", "found_on", "site_id", "site", "site_type", "street", "department",
+                "status", "closed_on", "closed_seen_on"}
     provided |= {c for c, fs in given.items() if any(ctx.has(f) for f in fs)}
     if ctx.source:
         provided.add("source")
-    if "standard_text" in ctx.frame.cols and not ctx.has("category"):
-        provided.add("category")
-    cols = ["_i", *[c for c in stage.columns if c in provided]]
+    if ctx.has("standard_text") and not ctx.has("category"):
+        provided.add("category")  # the matched standard's category
+    if "deadline_at" in provided and np.isnat(deadline_at).all():
+        provided.discard("deadline_at")  # no deadline with a time of day in this file
+    if "responsible_units" in provided and not values.present(units).any():
+        provided.discard("responsible_units")  # one unit per problem throughout: the department column says it
+    columns = {
+        "_i": lambda: np.arange(ctx.n), "problem_id": lambda: pid, "found_on": lambda: found,
+        "site_id": lambda: at["site_id"], "site": lambda: site, "site_type": lambda: at["site_type"],
+        "street": lambda: street, "department": lambda: at["department"], "category": lambda: category,
+        "standard_code": lambda: code, "description": lambda: desc, "deduction": lambda: deduction,
+        "card": lambda: card, "deadline": lambda: deadline, "status": lambda: st.to_numpy(),
+        "closed_on": lambda: closed, "source": lambda: source, "lead_department": lambda: lead,
+        "responsible_units": lambda: units, "subcategory": lambda: subcategory,
+        "community": lambda: ctx.text("community"), "address": lambda: address, "rebound": lambda: rebound,
+        "result": lambda: ctx.text("passed"), "photos_before": lambda: ctx.text("photos_before", values.free_text),
+        "photos_after": lambda: ctx.text("photos_after", values.free_text),
+        "note": lambda: ctx.text("note", values.free_text), "deadline_at": lambda: deadline_at,
+        "closed_seen_on": lambda: seen_closed, "reported_overdue": lambda: overdue,
+        "extensions": lambda: _counts(counts["extensions"]), "reworks": lambda: _counts(counts["reworks"]),
+    }
+    stage = frame({c: make() for c, make in columns.items() if c in provided})
+    stage["_visit"] = values.combine_codes([pd.factorize(found)[0], ctx.codes(site)[0], ctx.codes(street)[0],
+                                            ctx.codes(source)[0]])
+    cols = list(stage.columns)
     return stage[cols] if ok.all() else stage.loc[ok, cols].reset_index(drop=True)
+
+
+def _counts(v: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """延期次数 / 返工次数 as whole numbers, empty where the cell was."""
+    out = pd.array(np.where(np.isnan(v), 0, v).astype(np.int64), dtype="Int32")
+    out[np.isnan(v)] = pd.NA
+    return out
 
 
 def _attribution() -> str:
@@ -611,8 +621,9 @@ def _no_location(ctx: Context, site: np.ndarray) -> np.ndarray:
     from campaign.ingest.addresses import is_no_location
 
     codes, uniq = ctx.codes(site)
-    # "无位置描述", "不详", "/" …: short cells only (a real site name is seldom that short, and this runs per site)
-    drop = np.array([len(u) <= 12 and is_no_location(u) for u in uniq.tolist()] + [False])
+    # "无位置描述", "不详", "/" …: short cells with such a word or sign only (this runs once per site name)
+    drop = np.array([len(u) <= 12 and _MAYBE_NOWHERE.search(u) is not None and is_no_location(u)
+                     for u in uniq.tolist()] + [False])
     return np.where(drop[codes], None, site) if drop.any() else site
 
 
@@ -736,16 +747,14 @@ def _short(text: str, n: int = 30) -> str:
 
 
 def _closed_dates(cur, pids: np.ndarray) -> dict:
-    """problem_id → (closed_on, closed_seen_on) as stored, for the given problems."""
+    """problem_id → closed_on as stored, for the given problems that have one."""
     cur.register("ingest_pids", pd.DataFrame({"problem_id": pd.unique(pids).astype(object)}))
     try:
-        rows = cur.execute("SELECT p.problem_id, p.closed_on, p.closed_seen_on FROM store.problems p "
-                           "SEMI JOIN ingest_pids i ON p.problem_id = i.problem_id "
-                           "WHERE p.closed_on IS NOT NULL OR p.closed_seen_on IS NOT NULL").fetchall()
+        rows = cur.execute("SELECT p.problem_id, p.closed_on FROM store.problems p SEMI JOIN ingest_pids i "
+                           "ON p.problem_id = i.problem_id WHERE p.closed_on IS NOT NULL").fetchall()
     finally:
         cur.unregister("ingest_pids")
-    nat = np.datetime64("NaT", "D")
-    return {k: (np.datetime64(c, "D") if c else nat, np.datetime64(s, "D") if s else nat) for k, c, s in rows}
+    return {k: np.datetime64(v, "D") for k, v in rows}
 
 
 def _standard_codes(ctx: Context) -> np.ndarray | None:

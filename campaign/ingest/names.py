@@ -133,7 +133,15 @@ class ShortFormsError(ValueError):
 
 def _district() -> str:
     try:
-        raw = yaml.safe_load(Path(OFFICE_FILE).read_text(encoding="utf-8")) or {}
+        return _district_cached(str(OFFICE_FILE), Path(OFFICE_FILE).stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+@lru_cache(maxsize=4)
+def _district_cached(path: str, _mtime: int) -> str:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return str(raw.get("district") or "").strip()
     except (OSError, yaml.YAMLError, AttributeError):
         return ""
@@ -283,8 +291,8 @@ def check(entity: str, counts: Counter, known: set[str], confirmed: set[str]) ->
     flags = []
     typos = entity in ("street", "department")
     known_list = sorted(known)
-    forms = load_short_forms() if entity == "department" and known else {}
     new = [n for n in counts if n not in known and n not in confirmed]
+    forms = load_short_forms() if entity == "department" and known and new else {}
     for n in new:
         if forms:
             cands = short_form_candidates(n, known, forms)

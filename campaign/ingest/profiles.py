@@ -114,10 +114,13 @@ def _has_table(cur) -> bool:
 
 
 def saved_profiles(cur: duckdb.DuckDBPyConnection) -> list[Profile]:
-    if not _has_table(cur):
+    try:
+        rows = cur.execute("SELECT name, spec FROM store.import_profiles ORDER BY name").fetchall()
+    except duckdb.CatalogException:  # a store made before profiles existed
+        return []
+    if not rows:
         return []
     al = load_aliases()
-    rows = cur.execute("SELECT name, spec FROM store.import_profiles ORDER BY name").fetchall()
     return [_check_spec(n, json.loads(s), al) for n, s in rows]
 
 

@@ -129,13 +129,14 @@ def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame,
                           WHEN bool_or($changed) THEN 'changed' ELSE 'same' END AS cls
         FROM ingest_stage s LEFT JOIN (SELECT *, true AS _hit FROM $table) t ON $join
         GROUP BY s._k""", changed=changed, table=_ident(spec.table), join=join))
-    if spec is PROBLEMS and "status" in given and not allow_older:
+    counts = dict(cur.execute("SELECT cls, count(*) FROM ingest_cls GROUP BY cls").fetchall())
+    if spec is PROBLEMS and "status" in given and not allow_older and counts.get("changed"):
         cur.execute("""
             UPDATE ingest_cls AS c SET cls = 'older'
             FROM ingest_stage s, store.problems t
             WHERE c.cls = 'changed' AND s._k = c._k AND t.problem_id = s.problem_id
               AND list_position(?, t.status) > list_position(?, s.status)""", [list(STATUS_ORDER)] * 2)
-    counts = dict(cur.execute("SELECT cls, count(*) FROM ingest_cls GROUP BY cls").fetchall())
+        counts = dict(cur.execute("SELECT cls, count(*) FROM ingest_cls GROUP BY cls").fetchall())
     writes = counts.get("new", 0) + counts.get("changed", 0)
     live = "c.cls IN ('new', 'changed')"
     touched: list[int] = []
@@ -153,7 +154,9 @@ def upsert(cur: duckdb.DuckDBPyConnection, spec: TableSpec, stage: pd.DataFrame,
             FROM $table t SEMI JOIN (SELECT * FROM ingest_src WHERE cls = 'changed') s ON $join""",
                         versions=_ident(spec.versions), tcols=tcols, table=_ident(spec.table), join=join),
                     [import_id])
-        sets = [f"{ident[c]} = s.{ident[c]}" for c in given if c not in keys] + ["import_id = ?"]
+        keep_first = {"closed_seen_on"}  # the first export that showed a problem closed bounds its closing date
+        sets = [f"{ident[c]} = coalesce(t.{ident[c]}, s.{ident[c]})" if c in keep_first else
+                f"{ident[c]} = s.{ident[c]}" for c in given if c not in keys] + ["import_id = ?"]
         cur.execute(sql("""
             UPDATE $table AS t SET $sets
             FROM (SELECT * FROM ingest_src WHERE cls = 'changed') s
