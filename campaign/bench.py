@@ -237,6 +237,7 @@ class BenchResult:
     pages: dict = field(default_factory=dict)
     concurrent: dict = field(default_factory=dict)
     import_rows_per_s: dict = field(default_factory=dict)
+    matching_ms: dict = field(default_factory=dict)
     whatif_ms: float | None = None
     peak_rss_mb: float = 0.0
     pandas: dict = field(default_factory=dict)
@@ -274,6 +275,10 @@ def run_bench(rows: int, runs: int = 5, pages: bool = True, extras: bool = True,
     if extras:
         res.import_rows_per_s = _import_rows_per_s(2_000 if smoke else 100_000, 1 if smoke else 3)
         log(f"导入 10 万行：xlsx {res.import_rows_per_s['xlsx']:,.0f} 行/秒，csv {res.import_rows_per_s['csv']:,.0f} 行/秒")
+        from campaign.ingest.bench import matching_ms
+
+        res.matching_ms = matching_ms(1 if smoke else 3)
+        log("核对名称与日期：" + "，".join(f"{k} {v} ms" for k, v in res.matching_ms.items()))
     res.peak_rss_mb = peak_rss_mb()
     _release_connections()
     return res
@@ -323,6 +328,11 @@ def check_targets(res: BenchResult) -> list[str]:
             missed.append(f"内存峰值 {res.peak_rss_mb} MB > {t['peak_rss_mb']} MB")
     if res.import_rows_per_s.get("rows", 0) >= 100_000 and res.import_rows_per_s["xlsx"] < 50_000:
         missed.append(f"xlsx 导入 {res.import_rows_per_s['xlsx']:.0f} 行/秒 < 50,000")
+    from campaign.ingest.bench import MATCHING_TARGETS_MS
+
+    for name, ms in res.matching_ms.items():
+        if ms > MATCHING_TARGETS_MS[name]:
+            missed.append(f"核对 {name} {ms} ms > {MATCHING_TARGETS_MS[name]} ms")
     if res.whatif_ms is not None and res.whatif_ms > 50:
         missed.append(f"推演重算 {res.whatif_ms} ms > 50 ms")
     return missed

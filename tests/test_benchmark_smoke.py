@@ -19,6 +19,8 @@ def test_bench_smoke(tmp_path):
     for entry in list(res["queries"].values()) + list(res["pages"].values()):
         assert entry["p50_ms"] > 0 and entry["p95_ms"] >= entry["p50_ms"]
     assert res["import_rows_per_s"]["xlsx"] > 0 and res["import_rows_per_s"]["csv"] > 0
+    assert set(res["matching_ms"]) == {"names_300", "standards_2000", "workdays_100k"}
+    assert all(ms > 0 for ms in res["matching_ms"].values())
     assert res["whatif_ms"] > 0 and res["peak_rss_mb"] > 0 and res["pandas_ratio"] > 0
     assert res["concurrent"]["sessions"] == 16
 

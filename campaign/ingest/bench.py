@@ -119,3 +119,52 @@ def import_rows_per_s(rows: int = 100_000, runs: int = 3, log=None) -> dict:
             out[f"{fmt}_s"] = [round(t, 3) for t in times]
             log(f"{fmt}: {rows:,} 行，用时中位数 {statistics.median(times):.2f} 秒，{out[fmt]:,} 行/秒")
     return out
+
+
+def matching_ms(runs: int = 3) -> dict:
+    """What the check step spends on names and dates for a whole file, best of ``runs`` (ms):
+    300 new street names against 200 known ones, 2,000 standard wordings against 200 standards, and working-day
+    deadlines for 100,000 rows."""
+    import random
+    from collections import Counter
+
+    import pandas as pd
+
+    from campaign.framework import load_framework
+    from campaign.ingest.names import check
+    from campaign.ingest.standard_match import match_standards
+    from campaign.model.calendar import add_working_days_array
+
+    rng = random.Random(7)
+    chars = "东南西北关门湖山林青柳河桥城新安和平人民解放文化建设"
+    known = sorted({"".join(rng.choices(chars, k=rng.randint(2, 5))) + rng.choice(["街道", "镇", "局", "中心"])
+                    for _ in range(260)})[:200]
+    new = Counter({"".join(rng.choices(chars, k=rng.randint(2, 6))) + "街道": 1 for _ in range(300)})
+    standards = load_framework().standards[["code", "name", "content", "item"]]
+    many = pd.concat([standards, standards.assign(code=standards["code"] + "b")], ignore_index=True).iloc[:200]
+    names = standards["name"].tolist()
+    texts = []
+    for i in range(2000):
+        c = list(rng.choice(names))
+        for _ in range(rng.randint(0, 6)):
+            c[rng.randrange(len(c))] = rng.choice("的了是在有和")
+        texts.append("".join(c) + str(i))
+    gen = np.random.default_rng(1)
+    starts = (np.datetime64("2023-01-01") + gen.integers(0, 3 * 365, 100_000)).astype("datetime64[D]")
+    ns = gen.integers(0, 30, 100_000)
+    jobs = {"names_300": lambda: check("street", new, set(known), set()),
+            "standards_2000": lambda: match_standards(texts, many),
+            "workdays_100k": lambda: add_working_days_array(starts, ns)}
+    out = {}
+    for name, job in jobs.items():
+        job()  # warm up
+        best = float("inf")
+        for _ in range(max(1, runs)):
+            t = time.perf_counter()
+            job()
+            best = min(best, time.perf_counter() - t)
+        out[name] = round(best * 1000, 1)
+    return out
+
+
+MATCHING_TARGETS_MS = {"names_300": 1500, "standards_2000": 500, "workdays_100k": 50}
