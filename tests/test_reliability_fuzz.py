@@ -81,7 +81,7 @@ def counts(con) -> tuple:
         cur.close()
 
 
-def attempt(fuzz: Fuzz, data: bytes, name: str, kind: str | None = None, round_name: str | None = None) -> None:
+def attempt(fuzz: Fuzz, data: bytes, name: str, kind: str | None = None, round_name: str | None = None):
     """One file through the importer; any exception escaping import_file fails the test."""
     con = fuzz.con
     before = fuzz.counts  # the store changes only here: what the previous attempt left
@@ -91,11 +91,11 @@ def attempt(fuzz: Fuzz, data: bytes, name: str, kind: str | None = None, round_n
         TALLY["refused"] += 1
         assert CJK.search(res.refused), res.refused  # the engine's own message, in Chinese
         assert res.import_id is None and after == before
-        return
+        return res
     if not res.written:
         TALLY["unchanged"] += 1
         assert after == before
-        return
+        return res
     TALLY["accepted"] += 1
     table = TABLES[res.kind]
     expected = list(before)
@@ -110,6 +110,7 @@ def attempt(fuzz: Fuzz, data: bytes, name: str, kind: str | None = None, round_n
     finally:
         cur.close()
     assert mine[0] == res.accepted + res.updated and logged == (res.accepted, res.updated)
+    return res
 
 
 # ---------------------------------------------------------------------------------------------------- generators
@@ -299,6 +300,34 @@ def test_generated_workbooks(fuzz, file, kind, round_name):
        name=st.sampled_from(["a.xlsx", "a.xls", "a.csv", "a", "a.txt", "台账.XLSX"]), kind=kinds)
 def test_empty_random_and_wrong_files(fuzz, data, name, kind):
     attempt(fuzz, data, name, kind)
+
+
+@st.composite
+def hostile_workbooks(draw) -> tuple[bytes, str]:
+    """The shapes that once took the dashboard down: one far cell (any spelling XML allows) and zip bombs."""
+    from tests.ingest.test_guard import SHEET, padded, rewrite, small_xlsx
+
+    if draw(st.booleans()):
+        row = draw(st.integers(400_000, 1_048_576))  # × 26 columns at least: over 10 million cells
+        col = draw(st.integers(1, 16_384))
+        letters, c = "", col
+        while c:
+            c, r = divmod(c - 1, 26)
+            letters = chr(65 + r) + letters
+        q = draw(st.sampled_from(['"', "'"]))
+        eq = draw(st.sampled_from(["=", " = ", "\t=", "=\n"]))
+        ref = f"r{eq}{q}{letters}{row}{q}".encode()
+        data = rewrite(small_xlsx(), SHEET, lambda x: x.replace(b'r="B2"', ref))
+    else:
+        data = padded(draw(st.integers(1_200_000, 6_000_000)))
+    return data, draw(st.sampled_from(["表.xlsx", "表.xls", "表"]))
+
+
+@settings(FUZZ, max_examples=examples(40))
+@given(file=hostile_workbooks(), kind=kinds)
+def test_far_cells_and_zip_bombs(fuzz, file, kind):
+    res = attempt(fuzz, file[0], file[1], kind)
+    assert res.refused and ("个单元格" in res.refused or "压缩炸弹" in res.refused), res.refused
 
 
 def test_the_fuzzing_wrote_and_refused(fuzz):

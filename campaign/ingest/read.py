@@ -82,6 +82,21 @@ def read_bytes(data: bytes, file_name: str) -> Workbook:
 
 
 def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
+    """An .xlsx is inspected (guard.check_xlsx) and then parsed here; an .xls or .ods, which cannot be
+    inspected that way, is parsed in a child process with a memory ceiling."""
+    from campaign.ingest import guard
+
+    try:
+        if fmt != "xlsx":
+            sheets = []
+            for name, rows, merged in guard.read_in_child(data, file_name):
+                if rows:
+                    _fill_merged(rows, merged)
+                sheets.append(Sheet(name, rows))
+            return Workbook(file_name, fmt, sheets)
+        guard.check_xlsx(data, file_name)
+    except guard.Refused as e:
+        raise ImportRefused(str(e)) from None
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
