@@ -1,6 +1,7 @@
 """Paths and office settings."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ def db_path() -> Path:
 # problem_units view): the rule and its name in the office's words.
 UNIT_ATTRIBUTIONS = {"lead": "牵头单位负责", "first": "第一责任单位", "shared": "各责任单位平分"}
 DEFAULT_UNIT_ATTRIBUTION = "first"
+DEFAULT_MAX_DEDUCTION = 10.0  # points one problem may cost; more is a typing or export error
 
 
 class OfficeFileError(ValueError):
@@ -54,6 +56,7 @@ class OfficeSettings:
     target_rank: int
     rebound_days: int
     unit_attribution: str = DEFAULT_UNIT_ATTRIBUTION
+    max_deduction: float = DEFAULT_MAX_DEDUCTION
 
 
 def load_office(path: Path = OFFICE_FILE) -> OfficeSettings:
@@ -75,7 +78,21 @@ def _load_office_cached(path: Path, _mtime: int) -> OfficeSettings:
         target_rank=int(raw.get("target_rank", 1)),
         rebound_days=int(raw.get("rebound_days", 30)),
         unit_attribution=_unit_attribution(raw.get("unit_attribution"), path),
+        max_deduction=_max_deduction(raw.get("max_deduction"), path),
     )
+
+
+def _max_deduction(value, path: Path) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_MAX_DEDUCTION
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not math.isfinite(x) or x <= 0 or isinstance(value, bool):
+        raise OfficeFileError(f"本办设置文件 {path.name} 中 max_deduction 的值“{value}”不可用，"
+                              f"应为大于 0 的分数，例如 {DEFAULT_MAX_DEDUCTION:g}（{path}）")
+    return x
 
 
 def _unit_attribution(value, path: Path) -> str:

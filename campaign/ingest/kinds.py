@@ -127,7 +127,29 @@ class Context:
     def number(self, fld: str, cell=values.parse_number_cell) -> np.ndarray:
         vals, errs = values.numbers(self.fact(fld), cell)
         self.errors(fld, errs)
+        self.issue(self.nan_cells(fld), fld, values.NOT_FINITE)
         return vals
+
+    def nan_cells(self, fld: str) -> np.ndarray:
+        """Rows whose cell is a number cell holding NaN (factorising counts it as empty): held, not blank."""
+        out = np.zeros(self.n, dtype=bool)
+        if fld not in self.frame.cols:
+            return out
+        f = self.frame
+        col: dict[str, int | None] = {}
+        for i in np.nonzero(self.fact(fld)[0] < 0)[0]:
+            sheet = f.sheet[i]
+            names, rows = f.originals[sheet]
+            if sheet not in col:
+                header = f.headers.get((sheet, fld))
+                col[sheet] = names.index(header) if header in names else None
+            c = col[sheet]
+            if c is None:
+                continue
+            r = rows[f.row[i] - 1]
+            v = r[c] if c < len(r) else None
+            out[i] = isinstance(v, float) and v != v
+        return out
 
     def name(self, entity: str, fld: str | None = None, known: set[str] | None = None) -> np.ndarray:
         """A name column (street, department, round, peer) with the office's corrections applied
@@ -447,6 +469,8 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     deadline, deadline_at = _deadlines(ctx, dl_p, found, ref)
 
     deduction = ctx.number("deduction", values.parse_deduction_cell)
+    bound = _max_deduction()
+    ctx.issue(deduction > bound, "deduction", f"扣分超过上限 {bound:g} 分（本办设置 office.yaml 的 max_deduction）")
     card = ctx.parsed("card", values.card_cell(al.cards))
     status = ctx.parsed("status", values.status_cell(al.statuses))
     yes_no = values.yes_no_cell(al.yes_no)
@@ -550,6 +574,12 @@ def _counts(v: np.ndarray) -> pd.api.extensions.ExtensionArray:
     out = pd.array(np.where(np.isnan(v), 0, v).astype(np.int64), dtype="Int32")
     out[np.isnan(v)] = pd.NA
     return out
+
+
+def _max_deduction() -> float:
+    from campaign.config import load_office
+
+    return load_office().max_deduction
 
 
 def _attribution() -> str:

@@ -6,6 +6,7 @@ read, else None.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -363,6 +364,7 @@ def resolve_dates(parsed: np.ndarray | tuple[np.ndarray, np.ndarray], ref: date)
 # --- numbers ----------------------------------------------------------------------------------------
 _NUM = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _DEDUCT = re.compile(r"^(?:扣|减|扣除|-|−|－)?(\d+(?:\.\d+)?)分?$")
+NOT_FINITE = "不是有限的数值（无穷大或 NaN）"
 _NO_DEDUCTION = ("不扣分", "无", "无扣分", "0分", "-", "/", "—")
 
 
@@ -372,7 +374,7 @@ def parse_number_cell(v: object) -> tuple[object, str | None]:
     if isinstance(v, bool):
         return None, "不是数字"
     if isinstance(v, (int, float)):
-        return float(v), None
+        return (float(v), None) if math.isfinite(v) else (None, NOT_FINITE)
     s = _nfkc(v).replace(",", "").rstrip("分人份个")
     if _NUM.match(s):
         return float(s), None
@@ -386,7 +388,7 @@ def parse_deduction_cell(v: object) -> tuple[object, str | None]:
     if isinstance(v, bool):
         return None, "不是扣分值"
     if isinstance(v, (int, float)):
-        return abs(float(v)), None
+        return (abs(float(v)), None) if math.isfinite(v) else (None, NOT_FINITE)
     s = _nfkc(v)
     if s in _NO_DEDUCTION:
         return 0.0, None
