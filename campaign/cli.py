@@ -90,12 +90,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return 2
     con = _hold(args.db, args.wait, "可在看板「系统管理」页的自助查询中运行", read_only=True)
     try:
-        df = ops.run_sql(con, args.query, max_rows=args.limit, timeout=args.timeout)
+        df = ops.run_sql(con, args.query, max_rows=args.limit,
+                         timeout=ops.SQL_TIMEOUT if args.timeout is None else args.timeout)
     except ops.OpsError as exc:
         _say(f"错误：{exc}")
         return 2
     finally:
         con.close()
+    if df.attrs.get("truncated"):
+        _say(df.attrs["truncated"])
     if args.csv:
         df.to_csv(sys.stdout, index=False)
     else:
@@ -195,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
     p.add_argument("--csv", action="store_true", help="以 CSV 输出（可重定向到文件）")
     p.add_argument("--limit", type=int, default=100_000, help="最多输出的行数（默认 10 万）")
-    p.add_argument("--timeout", type=float, default=60.0, help="查询超时秒数（默认 60）")
+    p.add_argument("--timeout", type=float, default=None, help="查询超时秒数（默认 30）")
     p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
     p.set_defaults(func=cmd_sql)
 

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 import uuid
 import weakref
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from campaign.store import CONTRACT_VIEWS, data_version
 
@@ -305,6 +307,10 @@ def start_auto_backup(con: duckdb.DuckDBPyConnection, db: Path | str) -> AutoBac
 # ---------------------------------------------------------------------------------------------------- ad-hoc SQL
 SQL_TIMEOUT = 30.0
 SQL_ROWS = 10_000
+SQL_RESULT_MB = 32       # the result a query may bring back (the page and the command line show it whole)
+SQL_MEMORY = "1GB"       # what the query itself may use, views included
+SQL_SPILL = "1GB"        # what it may spill to disk, in a private folder removed afterwards
+SQL_VIEWS_MB = 512       # a view scanned twice (a self-join) is read into memory once, up to this
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -319,18 +325,61 @@ def contract_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         cur.close()
 
 
+class _Streams:
+    """The views a query names, as Arrow streams read from the store only as the query pulls them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, names: list[str]):
+        self.con, self.names, self.cursors = con, names, []
+
+    def readers(self) -> dict:
+        out = {}
+        for v in self.names:
+            cur = self.con.cursor()
+            self.cursors.append(cur)
+            out[v] = cur.sql("SELECT * FROM main." + v).to_arrow_reader(16_384)
+        return out
+
+    def tables(self, cap_bytes: int) -> dict:
+        """Each view read whole (for a query that scans one twice), at most ``cap_bytes`` in all."""
+        out, used = {}, 0
+        for v, reader in self.readers().items():
+            batches = []
+            for batch in reader:
+                used += batch.nbytes
+                if used > cap_bytes:
+                    raise OpsError(f"查询要把视图 {v} 等读入内存两次以上（如自连接），数据超过 {cap_bytes / 1e6:,.0f} MB 的上限，"
+                                   "已中止。请先用子查询筛选出需要的行和列，或改用 GROUP BY 汇总后再连接。")
+                batches.append(batch)
+            out[v] = pa.Table.from_batches(batches, schema=reader.schema)
+        return out
+
+    def close(self) -> None:
+        for cur in self.cursors:
+            try:
+                cur.close()
+            except duckdb.Error:
+                pass
+        self.cursors = []
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int = SQL_ROWS,
-            timeout: float = SQL_TIMEOUT) -> pd.DataFrame:
+            timeout: float = SQL_TIMEOUT, max_mb: float = SQL_RESULT_MB) -> pd.DataFrame:
     """Run one read-only query over the contract views, in a sandbox that cannot write, reach files or change
     its own settings.
 
-    The views the query names are read from ``con`` in one snapshot and handed to a fresh in-memory DuckDB
-    that holds nothing else; there external access is off and the configuration locked before the query runs.
-    Anything but a single SELECT is refused with a Chinese message (OpsError)."""
+    Only a plain SELECT (or WITH … SELECT) is run, as DuckDB's own parser classifies it: no EXPLAIN (EXPLAIN
+    ANALYZE runs its statement), no COPY, PRAGMA or SET. The views the query names are streamed from ``con``
+    into a fresh in-memory DuckDB that holds nothing else, where external access is off, memory capped, spill
+    files go to a private folder with a size cap, and the configuration is locked before the query runs. The
+    result is read in batches and stops at ``max_rows`` rows or ``max_mb`` MB; ``df.attrs["truncated"]`` then
+    says so. Anything refused or stopped raises OpsError with a Chinese message."""
     sql = (sql or "").strip().rstrip(";").strip()
     if not sql:
         raise OpsError("请输入一条查询语句（SELECT …）。")
-    sandbox = duckdb.connect()
+    spill = Path(tempfile.mkdtemp(prefix="campaign-sql-"))
+    sandbox = duckdb.connect(config={"temp_directory": str(spill), "max_temp_directory_size": SQL_SPILL,
+                                     "memory_limit": SQL_MEMORY, "threads": 2})
+    streams = None
     try:
         try:
             statements = sandbox.extract_statements(sql)
@@ -339,41 +388,71 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int = SQL_ROWS,
         if len(statements) != 1:
             raise OpsError("一次只能执行一条查询语句。")
         kind = statements[0].type
-        if kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
-            raise OpsError(f"只允许查询（SELECT），不允许修改数据、读写文件、挂载数据库或更改设置"
-                           f"（这条语句是 {kind.name}）。")
+        if kind != duckdb.StatementType.SELECT:
+            raise OpsError(f"只允许查询（SELECT 或 WITH … SELECT），不允许修改数据、读写文件、挂载数据库、"
+                           f"查看执行计划或更改设置（这条语句是 {kind.name}）。")
         views = contract_views(con)
         words = {w.lower() for w in _WORD.findall(sql)}
-        wanted = [v for v in views if v in words]
-        cur = con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")  # every view from the same snapshot
-            tables = {v: cur.sql("SELECT * FROM main." + v).to_arrow_table() for v in wanted}
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
-        for name, table in tables.items():
-            sandbox.register(name, table)
-        for setting in ("SET memory_limit = '1GB'", "SET threads = 2", "SET enable_external_access = false",
-                        "SET lock_configuration = true"):
+        streams = _Streams(con, [v for v in views if v in words])
+        for setting in ("SET enable_external_access = false", "SET lock_configuration = true"):
             sandbox.execute(setting)
         timer = threading.Timer(timeout, sandbox.interrupt)
         timer.start()
         try:
-            rel = sandbox.sql(sql)
-            return rel.limit(max_rows).df() if rel is not None else pd.DataFrame()
+            try:
+                return _fetch(sandbox, sql, streams.readers(), max_rows, max_mb)
+            except duckdb.InvalidInputException as e:
+                if "already been consumed" not in str(e):
+                    raise
+            streams.close()  # the query scans a view twice: read the views it names into memory, capped
+            return _fetch(sandbox, sql, streams.tables(SQL_VIEWS_MB * 1_000_000), max_rows, max_mb)
         except duckdb.PermissionException:
             raise OpsError("查询不能读写文件或访问外部资源，只能查询数据视图。") from None
         except duckdb.InterruptException:
             raise OpsError(f"查询超过 {timeout:g} 秒，已中止。请缩小范围或加上筛选条件。") from None
+        except duckdb.OutOfMemoryException:
+            raise OpsError(f"查询所需内存超过 {SQL_MEMORY} 的上限（临时文件上限 {SQL_SPILL}），已中止。"
+                           "请加上筛选条件、少选几列，或先用 GROUP BY 汇总。") from None
         except duckdb.CatalogException as e:
             raise OpsError(f"找不到表、列或函数：{_first_line(e)}。可查询的视图：{'、'.join(views)}。") from None
         except duckdb.Error as e:
+            if "max_temp_directory_size" in str(e) or "temp directory" in str(e).lower():
+                raise OpsError(f"查询需要的临时空间超过 {SQL_SPILL} 的上限，已中止。请缩小范围或先汇总。") from None
             raise OpsError(f"查询出错：{_first_line(e)}") from None
         finally:
             timer.cancel()
     finally:
+        if streams is not None:
+            streams.close()
         sandbox.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _fetch(sandbox: duckdb.DuckDBPyConnection, sql: str, sources: dict, max_rows: int,
+           max_mb: float) -> pd.DataFrame:
+    """Register the views, run the query and read its result in batches, up to the row and byte limits."""
+    for name, source in sources.items():
+        sandbox.register(name, source)
+    rel = sandbox.sql(sql)
+    if rel is None:
+        return pd.DataFrame()
+    reader = rel.limit(max_rows + 1).to_arrow_reader(128)
+    batches, rows, size, cut = [], 0, 0, None
+    for batch in reader:
+        size += batch.nbytes
+        if size > max_mb * 1e6:
+            cut = f"结果超过 {max_mb:g} MB，只显示前 {rows:,} 行。请少选几列（特别是长文本）或加上筛选条件。"
+            break
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows > max_rows:
+            cut = f"结果超过 {max_rows:,} 行，只显示前 {max_rows:,} 行。"
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, max_rows)
+    df = table.to_pandas()
+    if cut:
+        df.attrs["truncated"] = cut
+    return df
 
 
 def _first_line(e: BaseException) -> str:

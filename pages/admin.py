@@ -155,7 +155,8 @@ st.code(f"python -m campaign user add 用户名 --role viewer --display 王书�
 with st.expander("自助查询（只读 SQL）"):
     views = ops.contract_views(ui.connection())
     st.caption("只能查询数据视图（" + "、".join(views) + "），不能修改数据或读写文件；结果最多显示 "
-               f"{ops.SQL_ROWS:,} 行，超过 {ops.SQL_TIMEOUT:g} 秒自动中止。视图的列见 docs/data-contract.md。")
+               f"{ops.SQL_ROWS:,} 行、{ops.SQL_RESULT_MB} MB，查询内存上限 {ops.SQL_MEMORY}，超过 {ops.SQL_TIMEOUT:g} 秒"
+               "自动中止。视图的列见 docs/data-contract.md。")
     sql = st.text_area("SQL", key="adm_sql", height=120,
                        value="SELECT street AS 街道, count(*) AS 问题数\nFROM problems\nGROUP BY 1\nORDER BY 2 DESC")
     if st.button("运行查询", key="adm_sql_run", icon=":material/play_arrow:"):
@@ -167,5 +168,7 @@ with st.expander("自助查询（只读 SQL）"):
     result = ss.get("adm_sql_result")
     if result is not None:
         st.caption(f"{len(result):,} 行")
+        if result.attrs.get("truncated"):
+            st.warning(result.attrs["truncated"])
         st.dataframe(result, hide_index=True, width="stretch")
         ui.excel_download(result, "自助查询结果", key="adm_sql_dl")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -198,6 +199,9 @@ def test_sql_command_reads_the_views(store):
     ("INSTALL httpfs", "只允许查询"),
     ("LOAD httpfs", "只允许查询"),
     ("PRAGMA database_list", "只允许查询"),
+    ("EXPLAIN ANALYZE COPY (SELECT 1) TO '{tmp}/dump.csv'", "只允许查询"),
+    ("EXPLAIN ANALYZE COPY (SELECT * FROM problems) TO '.tmp/dump.csv'", "只允许查询"),
+    ("EXPLAIN SELECT 1", "只允许查询"),
     ("SELECT * FROM read_csv('{secret}')", "不能读写文件"),
     ("SELECT * FROM read_text('{secret}')", "不能读写文件"),
     ("SELECT * FROM glob('{tmp}/*')", "不能读写文件"),
@@ -221,6 +225,46 @@ def test_ad_hoc_sql_cannot_write_or_reach_files(store, tmp_path, sql, message):
     assert out.returncode == 2 and message in out.stderr
     assert fingerprint_file(store) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.csv", "store"]
+
+
+def run(store, sql, **kw):
+    con = duckdb.connect(str(store))
+    try:
+        return ops.run_sql(con, sql, **kw)
+    finally:
+        con.close()
+
+
+def test_ad_hoc_sql_spills_to_a_private_capped_folder_removed_afterwards(store):
+    got = run(store, "SELECT current_setting('temp_directory') AS d, current_setting('max_temp_directory_size') AS m, "
+                     "current_setting('memory_limit') AS mem")
+    folder = Path(got["d"][0])
+    assert folder.name.startswith("campaign-sql-") and not folder.is_relative_to(Path.cwd())
+    assert not folder.exists()  # removed when the query ended
+    assert got["m"][0] == got["mem"][0] == "953.6 MiB"  # 1 GB each, as DuckDB writes it
+
+
+def test_ad_hoc_sql_result_stops_at_its_row_and_byte_limits(store):
+    rows = run(store, "SELECT range AS n FROM range(25000)")
+    assert len(rows) == ops.SQL_ROWS == 10_000 and "超过 10,000 行" in rows.attrs["truncated"]
+    big = run(store, "SELECT range AS n, repeat('x', 100000) AS s FROM range(1000)", max_mb=1)
+    assert len(big) < 20 and "超过 1 MB" in big.attrs["truncated"]
+    small = run(store, "SELECT range AS n FROM range(30)")
+    assert len(small) == 30 and "truncated" not in small.attrs
+
+
+def test_ad_hoc_sql_reads_a_view_twice_only_within_its_cap(store, monkeypatch):
+    con = duckdb.connect(str(store))
+    try:
+        n = con.execute("SELECT count(*) FROM problems").fetchone()[0]
+    finally:
+        con.close()
+    pairs = run(store, "SELECT count(*) AS n FROM problems a JOIN problems b USING (problem_id)")
+    assert pairs["n"][0] == n > 0
+    monkeypatch.setattr(ops, "SQL_VIEWS_MB", 0.01)
+    with pytest.raises(ops.OpsError, match="超过 0 MB 的上限|自连接"):
+        run(store, "SELECT count(*) AS n FROM problems a JOIN problems b USING (problem_id)")
+    assert run(store, "SELECT count(*) AS n FROM problems")["n"][0] == n  # one scan: streamed, no cap needed
 
 
 def test_ad_hoc_sql_stops_a_runaway_query(store):
