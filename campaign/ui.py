@@ -263,7 +263,8 @@ def current_user():
     """
     from campaign import auth
 
-    if not auth.login_required(st.get_option("server.address")):
+    if not auth.login_required(st.get_option("server.address"), headers=request_headers(),
+                               remote=client_address()):
         return auth.LOCAL_ADMIN
     user = st.session_state.get("_user")
     if user is None:
@@ -314,6 +315,25 @@ def logout() -> None:
         st.session_state.pop(key, None)
 
 
+def request_headers() -> dict:
+    """The request's HTTP headers (empty without a browser)."""
+    try:
+        headers = st.context.headers
+        return {str(k): str(v) for k, v in headers.items()} if hasattr(headers, "items") else {}
+    except Exception:
+        return {}
+
+
+def client_address() -> str | None:
+    """The address the request came from, as the server saw the connection (forwarding headers are not
+    trusted for this: anybody can write them)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # no request (a test without a browser)
+        return None
+    return ip if isinstance(ip, str) else None
+
+
 def login_form() -> None:
     """The sign-in form; nothing else of the dashboard is shown or run before a successful sign-in."""
     from campaign import auth
@@ -322,7 +342,8 @@ def login_form() -> None:
     with box:
         st.title("创城指挥台 · 登录")
         if not auth.load_accounts():
-            st.warning("尚未创建账号。请在服务器上运行：python -m campaign user add 用户名 --role admin")
+            first_admin_form()
+            return
         with st.form("login"):
             name = st.text_input("用户名", key="login_name")
             password = st.text_input("密码", type="password", key="login_password")
@@ -331,17 +352,44 @@ def login_form() -> None:
             st.caption("账号由系统管理员在服务器上建立；忘记密码请联系管理员重设。")
             return
         name = name.strip()
-        wait = auth.throttle.blocked(name)
+        address = client_address()
+        wait = auth.throttle.begin(name, address)  # counted now: attempts submitted together queue up
         if wait:
             st.error(f"登录失败次数过多，请 {wait} 秒后再试。")
             return
         user = auth.authenticate(name, password)
         if user is None:
-            auth.throttle.failed(name)
             st.error("用户名或密码不正确。")
             return
-        auth.throttle.succeeded(name)
+        auth.throttle.succeeded(name, address)
         st.session_state["_user"] = user
+    st.rerun()
+
+
+def first_admin_form() -> None:
+    """No accounts yet and the visit is not a direct one from this machine: the first visitor creates the
+    admin account (or an administrator does it on the server)."""
+    from campaign import auth
+
+    st.info("这个看板还没有账号。请先建立管理员账号（第一个建立的账号为管理员，之后的账号由管理员添加）；"
+            "也可以在服务器上运行：python -m campaign user add 用户名 --role admin")
+    with st.form("first_admin"):
+        name = st.text_input("管理员用户名", key="first_name")
+        display = st.text_input("显示名称（可不填）", key="first_display")
+        password = st.text_input("密码（至少 8 位）", type="password", key="first_password")
+        again = st.text_input("再输入一次密码", type="password", key="first_again")
+        ok = st.form_submit_button("建立管理员账号并登录", type="primary")
+    if not ok:
+        return
+    if password != again:
+        st.error("两次输入的密码不一致。")
+        return
+    try:
+        user = auth.create_first_admin(name.strip(), password, display.strip())
+    except auth.AuthError as e:
+        st.error(str(e))
+        return
+    st.session_state["_user"] = user
     st.rerun()
 
 

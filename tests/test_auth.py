@@ -63,6 +63,23 @@ def test_login_required_beyond_localhost_or_with_accounts(accounts, monkeypatch)
     assert auth.login_required("localhost")
 
 
+def test_only_a_direct_loopback_visit_is_the_local_admin(accounts):
+    assert not auth.login_required("localhost", remote="127.0.0.1", headers={"Host": "localhost:8501"})
+    assert not auth.login_required("localhost", remote="::1")
+    # a proxy on this machine forwards to 127.0.0.1: the connection is loopback, the visitor is not
+    for header in ("X-Forwarded-For", "x-real-ip", "Forwarded", "Via", "X-Forwarded-Host"):
+        assert auth.login_required("localhost", remote="127.0.0.1", headers={header: "203.0.113.9"}), header
+    assert auth.login_required("localhost", remote="192.168.1.20")
+
+
+def test_the_first_admin_is_created_once(accounts):
+    user = auth.create_first_admin("admin", "first-pass-1", "办公室")
+    assert user.role == "admin" and auth.authenticate("admin", "first-pass-1") == user
+    with pytest.raises(auth.AuthError, match="已有账号"):
+        auth.create_first_admin("intruder", "second-pass-2")
+    assert set(auth.load_accounts()) == {"admin"}
+
+
 def test_user_command(accounts):
     env = {"CAMPAIGN_ACCOUNTS": str(accounts), "PATH": "/usr/bin:/bin"}
     add = subprocess.run([sys.executable, "-m", "campaign", "user", "add", "li", "--role", "admin"],

@@ -143,6 +143,40 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(accounts):
     auth.throttle.succeeded("wang")
 
 
+def test_behind_a_proxy_without_accounts_the_first_visitor_creates_the_admin(app_env, tmp_path, monkeypatch):
+    """A proxy on the same machine forwards to 127.0.0.1: that visit is not the local admin."""
+    from campaign import ui
+
+    path = tmp_path / "accounts.yaml"
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(path))
+    monkeypatch.setattr(ui, "request_headers", lambda: {"X-Forwarded-For": "203.0.113.9"})
+    monkeypatch.setattr(ui, "client_address", lambda: "127.0.0.1")
+    at = app()
+    assert is_login(at) and not at.main.metric and "还没有账号" in at.info[0].value
+    at.text_input(key="first_name").input("chuangcheng")
+    at.text_input(key="first_password").input("first-pass-1")
+    at.text_input(key="first_again").input("first-pass-2")
+    at.button[0].click().run()
+    assert is_login(at) and at.error[0].value == "两次输入的密码不一致。" and not path.exists()
+    at.text_input(key="first_again").input("first-pass-1")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not is_login(at) and at.main.metric  # signed in, on the overview
+    assert auth.load_accounts(path)["chuangcheng"]["role"] == "admin"
+    other = app()  # the next visitor meets the ordinary sign-in form
+    assert is_login(other) and other.text_input(key="login_name") and not other.info
+
+
+def test_a_direct_visit_on_this_machine_without_accounts_is_the_local_admin(app_env, tmp_path, monkeypatch):
+    from campaign import ui
+
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(tmp_path / "none.yaml"))
+    monkeypatch.setattr(ui, "request_headers", lambda: {"Host": "localhost:8501"})
+    monkeypatch.setattr(ui, "client_address", lambda: "127.0.0.1")
+    at = app()
+    assert not is_login(at) and at.main.metric
+
+
 @pytest.mark.parametrize("role", list(USERS))
 def test_each_role_finds_its_pages_in_the_navigation(accounts, role):
     at = app(role)
@@ -280,15 +314,48 @@ def test_on_this_machine_without_accounts_no_login_and_full_rights(app_env):
     assert at.title[0].value == "系统管理"
 
 
-def test_login_throttle_counts_per_name():
-    t = auth.Throttle(limit=3, window=60, lock=30)
+def test_login_throttle_grows_per_name_and_address_and_never_locks_out_the_owner():
+    t = auth.Throttle(limit=3, window=900, max_delay=300)
     for i in range(3):
-        assert t.blocked("a", now=100 + i) == 0
-        t.failed("a", now=100 + i)
-    assert t.blocked("a", now=103) > 0 and t.blocked("b", now=103) == 0
-    assert t.blocked("a", now=140) == 0  # the lock has passed
-    t.succeeded("a")
-    assert t.blocked("a", now=141) == 0
+        assert t.begin("a", "10.0.0.9", now=100 + i) == 0  # three free guesses
+    assert t.begin("a", "10.0.0.9", now=102) == 2          # then 2 s after the last failure ...
+    assert t.begin("a", "10.0.0.9", now=104) == 0
+    assert t.begin("a", "10.0.0.9", now=105) == 3          # ... then 4 s, 8 s, growing
+    assert t.blocked("a", "10.0.0.1", now=105) == 0        # the owner at another address is not delayed
+    assert t.begin("a", "10.0.0.1", now=105) == 0
+    t.succeeded("a", "10.0.0.1")
+    for i in range(12):                                    # one guess every 5 minutes, all day
+        t.failed("a", "10.0.0.9", now=1000 + 300 * i)
+    assert t.blocked("a", "10.0.0.9", now=1000 + 300 * 11 + 301) == 0  # the delay never passes max_delay
+
+
+def test_fifteen_attempts_at_once_are_checked_one_after_another():
+    """Each attempt is counted when it starts: the sixth of fifteen simultaneous tries already waits."""
+    import threading
+
+    t = auth.Throttle(limit=5)
+    answers, gate = [], threading.Barrier(15)
+
+    def attempt():
+        gate.wait()
+        answers.append(t.begin("admin", "10.0.0.9"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(15)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(answers).count(0) == 5 and all(a > 0 for a in sorted(answers)[5:])
+
+
+def test_passwords_over_72_bytes(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    auth.add_user("wang", "correct-horse", "viewer", path=path)
+    long = "密" * 25  # 75 bytes
+    assert auth.authenticate("wang", long, path=path) is None
+    assert auth.authenticate("nobody", long, path=path) is None  # the same answer: no name is revealed
+    with pytest.raises(auth.AuthError, match="72 字节"):
+        auth.add_user("li", long, "viewer", path=path)
 
 
 # ---------------------------------------------------------------------------------------------------- in a browser
