@@ -212,3 +212,8 @@ CREATE TABLE IF NOT EXISTS store.report_street_score_versions (
     import_id INTEGER, superseded_by INTEGER, superseded_at TIMESTAMP);
 CREATE OR REPLACE VIEW main.report_street_scores AS
     SELECT round_id, street, max_score, score, pass_rate, rank FROM store.report_street_scores;
+-- signed-in browsers: a random token kept in a cookie, stored here only as its SHA-256, with its expiry and a
+-- fingerprint of the password it was issued under (a changed password ends every session of that account)
+CREATE TABLE IF NOT EXISTS store.login_sessions (
+    token_hash VARCHAR PRIMARY KEY, user_name VARCHAR, password_fp VARCHAR, created_at TIMESTAMP,
+    expires_at TIMESTAMP);

@@ -268,6 +268,8 @@ def current_user():
         return auth.LOCAL_ADMIN
     user = st.session_state.get("_user")
     if user is None:
+        user = _resume_session()
+    if user is None:
         return None
     # looked up again on every run: a removed account or a changed role takes effect at the user's next click
     entry = auth.load_accounts().get(user.name)
@@ -310,8 +312,68 @@ def write(fn, *args, role: str = "editor", **kwargs):
         return fn(connection(), *args, **kwargs)
 
 
+def _resume_session():
+    """A browser that signed in earlier (a reload, a dropped connection) carries its session cookie."""
+    from campaign import auth, sessions
+
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no request (a test without a browser)
+        return None
+    if not isinstance(token, str):
+        return None
+    accounts = auth.load_accounts()
+    name = sessions.resume(connection(), token, accounts)
+    if name is None:
+        return None
+    entry = accounts[name]
+    user = auth.User(name, entry.get("role", "viewer"), entry.get("display", name))
+    st.session_state["_user"], st.session_state["_token"] = user, token
+    return user
+
+
+def _start_session(user) -> None:
+    """Remember the sign-in in the store and, on the next run, in the browser's cookie."""
+    from campaign import auth, sessions
+    from campaign.store import write_lock
+
+    if sessions.hours() == 0:
+        return
+    entry = auth.load_accounts().get(user.name, {})
+    try:
+        with write_lock:
+            token = sessions.start(connection(), user.name, entry.get("password_hash", ""))
+    except duckdb.Error:  # a read-only or full store: the sign-in holds for this connection only
+        return
+    st.session_state["_token"] = token
+    st.session_state["_cookie"] = token
+
+
+def session_cookie() -> None:
+    """Write (after a sign-in) or remove (after a sign-out) the session cookie, once."""
+    import streamlit.components.v1 as components
+
+    from campaign import sessions
+
+    if "_cookie" not in st.session_state:
+        return
+    token = st.session_state.pop("_cookie")
+    components.html(sessions.cookie_script(token, int(sessions.hours() * 3600)), height=0)
+
+
 def logout() -> None:
-    for key in ("_user", "_filters"):
+    from campaign import sessions
+    from campaign.store import write_lock
+
+    token = st.session_state.get("_token")
+    if token:
+        try:
+            with write_lock:
+                sessions.end(connection(), token)
+        except duckdb.Error:
+            pass
+        st.session_state["_cookie"] = None  # removed from the browser on the next run
+    for key in ("_user", "_filters", "_token"):
         st.session_state.pop(key, None)
 
 
@@ -338,6 +400,7 @@ def login_form() -> None:
     """The sign-in form; nothing else of the dashboard is shown or run before a successful sign-in."""
     from campaign import auth
 
+    session_cookie()  # a sign-out just now: the browser forgets its cookie
     _, box, _ = st.columns([1, 2, 1])
     with box:
         st.title("创城指挥台 · 登录")
@@ -363,6 +426,7 @@ def login_form() -> None:
             return
         auth.throttle.succeeded(name, address)
         st.session_state["_user"] = user
+        _start_session(user)
     st.rerun()
 
 
@@ -390,6 +454,7 @@ def first_admin_form() -> None:
         st.error(str(e))
         return
     st.session_state["_user"] = user
+    _start_session(user)
     st.rerun()
 
 
@@ -398,6 +463,8 @@ def sidebar_account(user) -> None:
     from campaign import auth
 
     sb = st.sidebar
+    with sb:
+        session_cookie()  # a sign-in just now: the browser keeps its cookie
     sb.divider()
     sb.caption(f"当前用户：{user.display or user.name}（{auth.ROLES.get(user.role, user.role)}）")
     if user is not auth.LOCAL_ADMIN and sb.button("退出登录", key="logout", icon=":material/logout:"):

@@ -421,3 +421,53 @@ def test_in_a_browser_the_login_comes_first_and_each_role_sees_its_pages(office_
             assert any("系统管理" in t for t in nav(page))
         finally:
             browser.close()
+
+
+@pytest.mark.e2e
+def test_in_a_browser_a_reload_keeps_the_user_signed_in_until_sign_out(office_server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+    from screenshots import wait_for_page
+
+    login = "创城指挥台 · 登录"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(office_server)
+            page.get_by_role("heading", name=login).wait_for()
+            page.get_by_label("用户名").fill(USERS["viewer"][0])
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.get_by_text(f"当前用户：{USERS['viewer'][1]}").wait_for(timeout=60_000)
+            wait_for_page(page)
+            page.wait_for_function("document.cookie.includes('cc_session=')", timeout=30_000)
+            cookie = next(c for c in context.cookies() if c["name"] == "cc_session")
+            assert len(cookie["value"]) >= 40 and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+
+            page.reload()  # a reload, or a new tab of the same browser: still signed in
+            page.get_by_text(f"当前用户：{USERS['viewer'][1]}").wait_for(timeout=60_000)
+            assert page.get_by_role("heading", name=login).count() == 0
+            other = context.new_page()
+            other.goto(f"{office_server}/briefing")
+            other.get_by_text(f"当前用户：{USERS['viewer'][1]}").wait_for(timeout=60_000)
+            other.close()
+
+            page.get_by_role("button", name="退出登录").click()
+            page.get_by_role("heading", name=login).wait_for()
+            page.wait_for_function("!document.cookie.includes('cc_session=')", timeout=30_000)
+            page.reload()
+            page.get_by_role("heading", name=login).wait_for()
+
+            # a copied cookie of a signed-out session signs nobody in
+            stale = browser.new_context(locale="zh-CN")
+            stale.add_cookies([{**cookie, "expires": -1}])
+            again = stale.new_page()
+            again.goto(office_server)
+            again.get_by_role("heading", name=login).wait_for()
+            stale.close()
+        finally:
+            browser.close()
