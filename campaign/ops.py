@@ -198,6 +198,59 @@ def restore(backup_path: Path | str, db: Path | str, wait: float = 60.0, log_fn=
         _remove_db(tmp)
 
 
+def recovery_hint(db: Path | str) -> str:
+    """The way out when the store cannot be opened: the newest automatic backup and the command to restore it."""
+    db = Path(db)
+    try:
+        settings = backup_settings(db)
+        newest = list_backups(settings.directory, db.stem)
+    except OpsError:
+        newest = []
+    if newest:
+        b = newest[0]
+        return (f"最新的自动备份是 {b.path}（{b.taken:%Y-%m-%d %H:%M}，数据版本 {b.version}）。停止看板后在服务器上运行："
+                f"python -m campaign restore {b.path} --db {db}，再启动看板；原文件会保留为 {db.name}.before-restore。")
+    return (f"没有找到自动备份（{db.parent / 'backups'}）。如有手工备份，停止看板后运行：python -m campaign restore 备份文件 "
+            f"--db {db}；没有备份时可重新导入各期导出表。")
+
+
+_STALE = re.compile(r"^\.(?P<name>.+?)\.(?:restore-(?P<rpid>\d+)|(?P<bpid>\d+)-[0-9a-f]{8}|init-(?P<ipid>\d+)-\d+)"
+                    r"(?:\.tmp)?(?:\.wal)?$")
+
+
+def clean_stale_temp(*folders: Path | str) -> list[Path]:
+    """Remove what a killed backup, restore or store creation left behind (its temporary copy, up to the
+    store's size, and that copy's .wal): files named for a process that no longer runs. Returns them."""
+    removed = []
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            m = _STALE.match(p.name)
+            if not m or not p.is_file():
+                continue
+            pid = int(m["rpid"] or m["bpid"] or m["ipid"])
+            if pid == os.getpid() or _alive(pid):
+                continue
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # ---------------------------------------------------------------------------------------------------- automatic backups
 @dataclass(frozen=True)
 class BackupSettings:

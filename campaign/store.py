@@ -31,12 +31,87 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
+def schema_digest() -> str:
+    import hashlib
+
+    return hashlib.sha256(SCHEMA_FILE.read_bytes()).hexdigest()[:16]
+
+
 def upgrade_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring a store written by an earlier version up to this one's tables and views (idempotent)."""
+    """Bring a store written by an earlier version up to this one's tables and views (idempotent). A store
+    already at this schema (store.meta schema_digest) is left as it is: opening it writes nothing."""
     has_store = con.execute(
         "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'store'").fetchone()[0]
-    if has_store:
-        create_schema(con)
+    if not has_store:
+        return
+    digest = schema_digest()
+    try:
+        if get_meta(con, "schema_digest") == digest:
+            return
+    except duckdb.CatalogException:
+        pass
+    create_schema(con)
+    set_meta(con, "schema_digest", digest)
+
+
+class StoreOpenError(Exception):
+    """The store cannot be opened; the message (Chinese) says why and what to do."""
+
+
+_READ_ONLY_SIGNS = ("read-only file system", "permission denied", "no space left", "disk full",
+                    "cannot open file", "could not open file")
+
+
+def open_app_store(path: Path | str) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+    """The dashboard's connection: (connection, None) normally; (read-only connection, a Chinese note) when
+    the data folder cannot be written (read-only or full); StoreOpenError (Chinese, with the way out) when the
+    file is missing or cannot be opened at all. The schema is upgraded here, once, and only when it changed."""
+    from campaign.ops import recovery_hint
+
+    path = Path(path)
+    if not path.exists():
+        raise StoreOpenError(f"找不到数据库文件 {path}。{recovery_hint(path)}")
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as e:
+        if any(sign in str(e).lower() for sign in _READ_ONLY_SIGNS):
+            return _read_only(path, e)
+        raise StoreOpenError(f"数据库文件 {path} 无法打开，可能已损坏（{_first_line(e)}）。{recovery_hint(path)}") from None
+    try:
+        upgrade_schema(con)
+    except duckdb.Error as e:
+        con.close()
+        if any(sign in str(e).lower() for sign in _READ_ONLY_SIGNS):
+            return _read_only(path, e)
+        raise StoreOpenError(f"数据库文件 {path} 无法升级到当前版本（{_first_line(e)}）。{recovery_hint(path)}") from None
+    return con, None
+
+
+def _read_only(path: Path, cause: BaseException) -> tuple[duckdb.DuckDBPyConnection, str]:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise StoreOpenError(f"数据库所在的文件夹 {path.parent} 不能写入（只读或磁盘已满），只读打开也失败"
+                             f"（{_first_line(e)}）。请检查磁盘空间和文件夹权限后重启看板。") from None
+    return con, (f"数据库所在的文件夹 {path.parent} 当前不能写入（只读或磁盘已满：{_first_line(cause)}）。看板以只读方式"
+                 "打开：可以查看，不能导入、撤销、发布或保存方案。请检查磁盘空间和文件夹权限，然后重启看板。")
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
+
+
+def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:
+    """On the way out (SIGTERM, SIGINT, a normal exit): everything committed goes into the file itself, so a
+    plain copy of the stopped store holds the latest imports and no .wal is left beside it."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
 
 
 def load_framework_into(con: duckdb.DuckDBPyConnection, fw: Framework | None = None) -> Framework:

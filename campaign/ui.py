@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,29 +20,61 @@ import streamlit as st
 from campaign import metrics, queries
 from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.config import OfficeFileError, db_path, load_office
-from campaign.store import data_version, sync_office_settings, upgrade_schema, writes_in_process
+from campaign.store import data_version, sync_office_settings, writes_in_process
 from campaign.weeks import Week, week_number, week_of
 
 ALL = "全部"
 
 
 @st.cache_resource(show_spinner=False)
+def _open(path: str) -> tuple[duckdb.DuckDBPyConnection | None, str | None, str | None]:
+    """(connection, read-only note, error): opened once per process; a store that cannot be opened is
+    tried again on the next visit."""
+    import atexit
+
+    from campaign import ops
+    from campaign.store import StoreOpenError, checkpoint_and_close, open_app_store
+
+    ops.clean_stale_temp(Path(path).parent, ops.backup_settings(path).directory)
+    try:
+        con, note = open_app_store(path)
+    except StoreOpenError as e:
+        return None, None, str(e)
+    # SIGTERM/SIGINT stop the server, then the interpreter exits: checkpoint on the way (a weak reference, so a
+    # connection dropped from the cache still lets the file go)
+    ref = weakref.ref(con)
+    atexit.register(lambda: (c := ref()) is not None and checkpoint_and_close(c))
+    return con, note, None
+
+
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     from campaign import ops
 
-    con = duckdb.connect(path)
-    upgrade_schema(con)
+    con, note, error = _open(path)
+    if error:
+        _open.clear()
+        st.error(error)
+        st.stop()
+    if note:
+        st.warning(note)
+        return con
+    if id(con) in _started:
+        return con
     try:
         sync_office_settings(con)  # office.yaml's unit_attribution → store.meta, read by the problem_units view
     except OfficeFileError as exc:
-        con.close()
-        st.error(str(exc))
+        st.error(str(exc))  # tried again on the next visit, once the file is put right
         st.stop()
+    _started.add(id(con))
     try:
         ops.start_auto_backup(con, path)  # CAMPAIGN_BACKUP_HOURS / _DIR / _KEEP; the app holds the file's lock
     except ops.OpsError as exc:
         st.warning(f"自动备份未启动：{exc}")
     return con
+
+
+_connection.clear = _open.clear  # type: ignore[attr-defined]  # tests and the benchmark let the file go
+_started: set[int] = set()  # connections whose office settings are synced and backups started
 
 
 def connection() -> duckdb.DuckDBPyConnection:
