@@ -10,6 +10,7 @@ import streamlit as st
 
 from campaign import ops, ui
 from campaign.app import import_check
+from campaign.app.text import md
 from campaign.ingest import engine, log, names, view
 from campaign.ingest.mapping import KINDS
 
@@ -99,7 +100,7 @@ if files:
 if ss.get("imp_done"):
     done = ss["imp_done"]
     st.subheader("导入完成")
-    st.success("；".join(engine.summary_text(r).splitlines()[0] for r in done) + "。各页面已按新数据更新。")
+    st.success("；".join(md(engine.summary_text(r).splitlines()[0]) for r in done) + "。各页面已按新数据更新。")
     for i, res in enumerate(done):
         import_check.show(res, f"d{i}", checking=False)
     if st.button("关闭结果", key="imp_clear"):
@@ -118,11 +119,11 @@ for r in table.head(15).to_dict("records"):
     c = st.columns([1, 2, 4, 3, 1.4], vertical_alignment="center")
     c[0].markdown(f"**第 {r['编号']} 次**")
     c[1].caption(f"{r['时间']}　{r['导入人']}")
-    c[2].markdown(f"{r['文件']}　<span style='color:#666'>{r['类型']}</span>", unsafe_allow_html=True)
+    c[2].markdown(f"{md(r['文件'])}　:gray[{md(r['类型'])}]")
     c[3].caption(f"新增 {r['新增']:,}　更新 {r['更新']:,}　隔离 {r['隔离']:,}　{r['状态']}")
     valid = r["状态"] == "有效"
     with c[4].popover("撤销", disabled=not valid, width="stretch"):
-        st.markdown(f"撤销第 {r['编号']} 次导入（{r['文件']}）？")
+        st.markdown(f"撤销第 {r['编号']} 次导入（{md(r['文件'])}）？")
         st.caption(f"将删除该次新增的 {r['新增']:,} 行，把它更新过的 {r['更新']:,} 行恢复原样。")
         if st.button("确认撤销", key=f"undo_{r['编号']}", type="primary", disabled=not valid):
             try:

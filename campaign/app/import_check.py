@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from campaign import config, ui
+from campaign.app.text import md
 from campaign.ingest import profiles, report, view
 from campaign.ingest.mapping import KINDS
 from campaign.ingest.result import ImportResult
@@ -89,14 +90,14 @@ def show(res: ImportResult, key: str, checking: bool = True, kind: str | None = 
          who: str = "") -> None:
     """One file's check result (or import result, ``checking=False``): counts, notes, and what to decide."""
     with st.container(border=True, key=f"imp_card_{key}"):
-        st.markdown(f"**{res.file_name}**" + (f" · {res.kind_label}" if res.kind_label else ""))
+        st.markdown(f"**{md(res.file_name)}**" + (f" · {res.kind_label}" if res.kind_label else ""))
         if res.needs_mapping and checking:
-            st.warning(res.refused)
+            st.warning(md(res.refused))
             st.markdown("**表头对照**：请为各列选择对应字段，保存为导入配置后重新检查。")
             column_editor(res, key, kind, round_name, who)
             return
         if res.refused:
-            st.error(res.refused)
+            st.error(md(res.refused))
             return
         counts = view.metrics(res)
         for col, (label, value, tip) in zip(st.columns(len(counts)), counts):
@@ -105,12 +106,12 @@ def show(res: ImportResult, key: str, checking: bool = True, kind: str | None = 
         if about:
             st.caption("· " + about)
         for note in view.notes(res):
-            st.caption("· " + note)
+            st.caption("· " + md(note))
         made = "；".join(f"{k} {len(v)} 个（{'、'.join(v[:6])}{'等' if len(v) > 6 else ''}）" for k, v in res.created.items())
         if made:
-            st.caption(("· 将新增" if res.dry_run else "· 新增") + "：" + made)
+            st.caption(("· 将新增" if res.dry_run else "· 新增") + "：" + md(made))
         for line in view.resolved_lines([res]) + [t for t in [view.calendar_text(res)] if t]:
-            st.caption("· " + line)
+            st.caption("· " + md(line))
         monday = view.first_week_from_data(res) if checking else None
         if monday is not None and st.button(f"把创城周期第 1 周设为 {monday:%Y年%m月%d日}（文件中最早一周）",
                                             key=f"imp_start_{key}", help="写入本办设置 data/office.yaml 的 campaign_start"):
@@ -120,7 +121,7 @@ def show(res: ImportResult, key: str, checking: bool = True, kind: str | None = 
             saved(f"创城周期第 1 周已设为 {monday:%Y-%m-%d}，重新检查中……")
         older = view.older_text(res)
         if older and checking:
-            st.warning(older + "如本文件是更正，可勾选下方“允许状态回退”。")
+            st.warning(md(older) + "如本文件是更正，可勾选下方“允许状态回退”。")
         if checking and view.needs_column_editor(res):
             with st.expander(f"表头对照（{len(view.unrecognised(res))} 列未识别，可对应字段后保存为导入配置）"):
                 column_editor(res, key, kind, round_name, who)

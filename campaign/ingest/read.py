@@ -166,6 +166,10 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
 
 def _read_csv(data: bytes, file_name: str) -> Workbook:
     text, enc = decode_text(data, file_name)
+    nul = text.count("\x00")
+    if nul:  # NUL characters (a damaged export, or padding): never stored; said where they were
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        text = text.replace("\x00", "")
     sample = text[:20000]
     lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
     delim = max([",", "\t", ";", "|"], key=lambda d: sum(ln.count(d) for ln in lines))
@@ -180,4 +184,7 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
     for r in rows:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
-    return Workbook(file_name, "csv", [Sheet(file_name.rsplit("/", 1)[-1], rows)], encoding=enc)
+    wb = Workbook(file_name, "csv", [Sheet(file_name.rsplit("/", 1)[-1], rows)], encoding=enc)
+    if nul:
+        wb.notes.append(f"文件中有 {nul:,} 个空字符（NUL，第一个在第 {line:,} 行），已去除；如内容缺损，请重新导出。")
+    return wb

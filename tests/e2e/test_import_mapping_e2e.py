@@ -174,3 +174,35 @@ def test_map_once_in_the_browser_then_import_with_no_questions(browser_page, tmp
         assert con.execute("SELECT name, kind FROM import_profiles").fetchall() == [("街面巡查登记表", "ledger")]
     finally:
         con.close()
+
+
+def test_markup_in_a_file_name_is_shown_as_written(browser_page, tmp_path):
+    """A file name with Markdown, Streamlit directives and HTML is text on the check step and in the log."""
+    page = browser_page
+    db = tmp_path / "campaign.duckdb"
+    init_store(db)
+    src = write_xlsx(tmp_path / "x.xlsx", ["发现日期", "点位名称", "所属街道", "问题描述", "整改状态"],
+                     [[date(2026, 3, 2), "人民路1号", "北关街道", "垃圾堆放", "待整改"]])
+    name = '**粗体** [链接](http://x) :red[红字] $x^2$ <img src=x onerror=window.pwned=1>.xlsx'
+    with dashboard_server(db, tmp_path / "streamlit.log") as url:
+        page.set_viewport_size({"width": 1600, "height": 1000})
+        page.goto(f"{url}/import")
+        wait_for_page(page, "数据导入")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+            {"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "buffer": src.read_bytes()})
+        settle(page)
+        page.get_by_role("heading", name="检查结果").wait_for()
+        main = page.locator('[data-testid="stMain"]')
+        shown = main.get_by_text(name, exact=False)
+        assert shown.count() >= 1, main.inner_text()[:2000]
+        page.get_by_role("button", name="确认导入").click()
+        settle(page)
+        page.get_by_role("heading", name="导入完成").wait_for()
+        assert main.get_by_text(name, exact=False).count() >= 2  # the result and the import log
+        assert main.locator("img[src='x']").count() == 0 and main.locator("a[href='http://x']").count() == 0
+        inner_bold = page.evaluate("[...document.querySelectorAll('strong')].filter(e => e.textContent === '粗体').length")
+        assert inner_bold == 0 and main.locator(".katex").count() == 0
+        assert page.evaluate("[...document.querySelectorAll('[data-testid=stMain] span')]"
+                             ".filter(e => e.textContent === '红字' && e.style.color).length") == 0
+        assert page.evaluate("window.pwned === undefined")

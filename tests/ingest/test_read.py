@@ -184,3 +184,20 @@ def test_unknown_headers_under_a_merged_title_are_offered_for_mapping(tmp_path, 
     assert [c["header"] for c in res.columns] == header
     assert res.columns[2]["samples"] == "北关街道、东湖街道"
     assert counts(con) == (0, 0, 0, 0, 0)
+
+
+def test_nul_characters_after_the_first_4_kb_are_removed_and_said(con):
+    from campaign.ingest import import_file
+
+    head = "发现日期,点位名称,所属街道,问题描述,整改状态\n"
+    body = "".join(f"2026-03-02,人民路{i}号,北关街道,垃圾堆放第{i}处,待整改\n" for i in range(200))
+    at = body.index("\n", 5000) + 1  # a line past the first 4 KB
+    line = head.count("\n") + body.count("\n", 0, at) + 1
+    text = head + body[:at] + body[at:at + 20] + "\x00\x00" + body[at + 20:]
+    data = text.encode("utf-8")
+    assert b"\x00" not in data[:4096]
+    res = import_file(con, data, "带空字符.csv")
+    assert res.refused is None and res.accepted == 200
+    assert any(f"2 个空字符（NUL，第一个在第 {line} 行）" in n for n in res.notes), res.notes
+    assert con.execute("SELECT count(*) FROM problems WHERE contains(description, chr(0)) "
+                       "OR contains(site, chr(0))").fetchone()[0] == 0
