@@ -40,6 +40,7 @@ pages = {section: [p for p in entries if user.can(MIN_ROLE.get(p.url_path, "view
 pages = {section: entries for section, entries in pages.items() if entries}
 nav = st.navigation(pages)
 ensure_database()
+ui.connection()  # the store opens here, outside any cache: a store that cannot open says so, with the way out
 st.sidebar.markdown("## 创城指挥台")
 st.session_state["_filters"] = ui.sidebar_filters()
 ui.sidebar_account(user)

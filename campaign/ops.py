@@ -177,6 +177,16 @@ def restore(backup_path: Path | str, db: Path | str, wait: float = 60.0, log_fn=
                 guard = open_for_write(db, wait, log_fn, hint="请先停止看板服务（如 systemctl stop campaign-dashboard）再恢复")
             except StoreBusy as e:
                 raise OpsError(str(e)) from None
+            except duckdb.Error:  # the store itself is damaged (what the restore is for): set it aside whole
+                previous = db.with_name(db.name + ".before-restore")
+                _remove_db(previous)
+                os.replace(db, previous)
+                stale = Path(f"{db}.wal")
+                if stale.exists():
+                    stale.replace(Path(f"{previous}.wal"))
+                os.replace(tmp, db)
+                return RestoreResult(StoreSummary(str(db), summary.data_version, summary.framework, summary.counts),
+                                     previous)
             try:
                 guard.execute("CHECKPOINT")  # everything committed is in the file; no log left to replay
                 previous = db.with_name(db.name + ".before-restore")

@@ -51,9 +51,13 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     from campaign import ops
 
     con, note, error = _open(path)
+    done = st.session_state.pop("_restored", None)
+    if done:
+        (st.success if done[0] == "success" else st.error)(done[1])
     if error:
         _open.clear()
         st.error(error)
+        _offer_restore(path)
         st.stop()
     if note:
         st.warning(note)
@@ -71,6 +75,53 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
     except ops.OpsError as exc:
         st.warning(f"自动备份未启动：{exc}")
     return con
+
+
+def _store_or_none() -> duckdb.DuckDBPyConnection | None:
+    """The connection when the store opens, else None, drawing nothing (sign-in works without the store)."""
+    path = str(db_path())
+    if not Path(path).exists():
+        return None  # the first start builds the demo after the sign-in (bootstrap.ensure_database)
+    con, _, error = _open(path)
+    if error:
+        _open.clear()
+        return None
+    return con
+
+
+def _offer_restore(path: str) -> None:
+    """On the screen that says the store cannot be opened: an administrator can put the newest automatic
+    backup in its place from here (the damaged file is kept beside it as .before-restore)."""
+    from campaign import auth, ops
+
+    try:
+        newest = ops.list_backups(ops.backup_settings(path).directory, Path(path).stem)
+    except ops.OpsError:
+        newest = []
+    if not newest:
+        return
+    user = st.session_state.get("_user")
+    local = not auth.login_required(st.get_option("server.address"), headers=request_headers(),
+                                    remote=client_address())
+    if not (local or (user is not None and user.role == "admin")):
+        st.caption("管理员登录后可在此页用最新的自动备份恢复。")
+        if user is None:
+            login_form()
+        return
+    b = newest[0]
+    st.button(f"用最新的自动备份恢复（{b.taken:%Y-%m-%d %H:%M}，数据版本 {b.version}；原文件保留为 .before-restore）",
+              type="primary", key="restore_newest", on_click=_restore, args=(str(b.path), path))
+
+
+def _restore(backup: str, path: str) -> None:
+    """The restore button's action (run before the page is drawn again, so the store opens at once)."""
+    from campaign import ops
+
+    try:
+        st.session_state["_restored"] = ("success", ops.restore(backup, path, wait=5).text())
+    except ops.OpsError as e:
+        st.session_state["_restored"] = ("error", str(e))
+    _open.clear()
 
 
 _connection.clear = _open.clear  # type: ignore[attr-defined]  # tests and the benchmark let the file go
@@ -355,8 +406,11 @@ def _resume_session():
         return None
     if not isinstance(token, str):
         return None
+    con = _store_or_none()
+    if con is None:
+        return None
     accounts = auth.load_accounts()
-    name = sessions.resume(connection(), token, accounts)
+    name = sessions.resume(con, token, accounts)
     if name is None:
         return None
     entry = accounts[name]
@@ -373,9 +427,12 @@ def _start_session(user) -> None:
     if sessions.hours() == 0:
         return
     entry = auth.load_accounts().get(user.name, {})
+    con = _store_or_none()
+    if con is None:
+        return
     try:
         with write_lock:
-            token = sessions.start(connection(), user.name, entry.get("password_hash", ""))
+            token = sessions.start(con, user.name, entry.get("password_hash", ""))
     except duckdb.Error:  # a read-only or full store: the sign-in holds for this connection only
         return
     st.session_state["_token"] = token
@@ -400,9 +457,11 @@ def logout() -> None:
 
     token = st.session_state.get("_token")
     if token:
+        con = _store_or_none()
         try:
-            with write_lock:
-                sessions.end(connection(), token)
+            if con is not None:
+                with write_lock:
+                    sessions.end(con, token)
         except duckdb.Error:
             pass
         st.session_state["_cookie"] = None  # removed from the browser on the next run

@@ -146,3 +146,40 @@ def test_sigterm_checkpoints_so_a_plain_copy_holds_the_latest_commit(db, tmp_pat
         assert store.get_meta(con, "schema_digest") == store.schema_digest()
     finally:
         con.close()
+
+
+def test_on_the_error_screen_the_local_admin_restores_the_newest_backup(tmp_path, monkeypatch):
+    from campaign import ui
+
+    db = tmp_path / "campaign.duckdb"
+    init_store(db)
+    backups = tmp_path / "backups"
+    monkeypatch.setenv("CAMPAIGN_BACKUP_DIR", str(backups))
+    monkeypatch.setenv("CAMPAIGN_BACKUP_HOURS", "0")
+    monkeypatch.setenv("CAMPAIGN_DB", str(db))
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(tmp_path / "none.yaml"))
+    con = duckdb.connect(str(db))
+    try:
+        ops.maybe_backup(con, db, ops.BackupSettings(backups, 24, 14))
+        standards = con.execute("SELECT count(*) FROM standards").fetchone()[0]
+    finally:
+        con.close()
+    db.write_bytes(b"\x00damaged" * 4096)
+    monkeypatch.setattr(ui, "request_headers", lambda: {})
+    monkeypatch.setattr(ui, "client_address", lambda: "127.0.0.1")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert "无法打开" in at.error[0].value
+    at.button(key="restore_newest").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and "已恢复" in at.success[0].value, [e.value for e in at.error]
+    assert not at.error and at.main.metric  # the store opens at once: the overview is back
+    assert Path(f"{db}.before-restore").read_bytes().startswith(b"\x00damaged")  # the damaged file is kept
+    from tests.e2e.conftest import _release_store
+
+    _release_store()  # the app in this process lets the file go
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM standards").fetchone()[0] == standards > 0
+    finally:
+        con.close()
