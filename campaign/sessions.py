@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from campaign.store import transaction
+
 COOKIE = "cc_session"
 DEFAULT_HOURS = 12.0  # a working day, the dispatch meeting included
 
@@ -41,18 +43,10 @@ def start(con: duckdb.DuckDBPyConnection, user_name: str, password_hash: str,
     """A new token for ``user_name`` (expired tokens of every account are removed on the way)."""
     now = now or datetime.now()
     token = secrets.token_urlsafe(32)
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:  # a sign-in changes no data: the pages' caches stay valid
         cur.execute("DELETE FROM store.login_sessions WHERE expires_at <= ?", [now])
         cur.execute("INSERT INTO store.login_sessions VALUES (?, ?, ?, ?, ?)",
                     [_digest(token), user_name, fingerprint(password_hash), now, now + timedelta(hours=hours())])
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
     return token
 
 

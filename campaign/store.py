@@ -175,21 +175,29 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 @contextmanager
-def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor in one transaction that ends by bumping the data version and committing; any error rolls all of
-    it back, so a write is either whole or not there at all."""
+def transaction(con: duckdb.DuckDBPyConnection, bump: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor in one transaction, committed at the end (after bumping the data version when ``bump``); any
+    error rolls all of it back, so a write is either whole or not there at all."""
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
         try:
             yield cur
-            bump_data_version(cur)
+            if bump:
+                bump_data_version(cur)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
     finally:
         cur.close()
+
+
+@contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write the pages' caches must see: one transaction that ends by bumping the data version."""
+    with transaction(con, bump=True) as cur:
+        yield cur
 
 
 def writes_in_process() -> int:

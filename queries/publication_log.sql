@@ -6,4 +6,4 @@ SELECT unit_kind, period_start, period_end, version, any_value(published_at) AS 
        string_agg(unit, '、' ORDER BY rank DESC) FILTER (WHERE flag = 'yellow') AS yellow
 FROM published_rankings
 GROUP BY unit_kind, period_start, period_end, version
-ORDER BY published_at DESC, unit_kind
+ORDER BY published_at DESC, version DESC, unit_kind

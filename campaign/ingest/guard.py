@@ -251,32 +251,16 @@ def read_in_child(data: bytes, file_name: str, memory_mb: int = CHILD_MEMORY_MB,
 
 
 def _child_main() -> None:
-    import python_calamine as pc
+    from campaign.ingest.read import ImportRefused, calamine_sheets
 
     data = sys.stdin.buffer.read()
     try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except pc.PasswordError:
-        _reply({"refused": "文件「{file}」设有打开密码，请取消密码后再导入。"})
+        sheets = calamine_sheets(data, "{file}")  # a MemoryError ends this process: the parent says so
+    except ImportRefused as e:
+        _reply({"refused": str(e)})
         return
-    except Exception as e:
-        _reply({"refused": f"文件「{{file}}」不是有效的 Excel 工作簿，无法读取（{type(e).__name__}）。"})
-        return
-    sheets = []
-    try:
-        for meta in book.sheets_metadata:
-            if meta.typ != pc.SheetTypeEnum.WorkSheet:
-                continue
-            sh = book.get_sheet_by_name(meta.name)
-            rows = sh.to_python(skip_empty_area=False)
-            sheets.append({"name": meta.name, "rows": [[_encode(v) for v in r] for r in rows],
-                           "merged": [list(map(list, m)) for m in (sh.merged_cell_ranges or [])]})
-    except MemoryError:
-        raise
-    except Exception as e:
-        _reply({"refused": f"文件「{{file}}」读取失败，可能已损坏（{type(e).__name__}）。"})
-        return
-    _reply({"sheets": sheets})
+    _reply({"sheets": [{"name": name, "rows": [[_encode(v) for v in r] for r in rows],
+                        "merged": [list(map(list, m)) for m in merged]} for name, rows, merged in sheets]})
 
 
 def _reply(obj: dict) -> None:

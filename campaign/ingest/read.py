@@ -98,26 +98,40 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
     except guard.Refused as e:
         raise ImportRefused(str(e)) from None
     try:
+        read = calamine_sheets(data, file_name)
+    except MemoryError:
+        raise ImportRefused(f"文件「{file_name}」太大，读取时内存不足，请按月或按街道拆分后分别导入。") from None
+    sheets = []
+    for name, rows, merged in read:
+        if rows:
+            _fill_merged(rows, merged)
+        sheets.append(Sheet(name, rows))
+    return Workbook(file_name, fmt, sheets)
+
+
+def calamine_sheets(data: bytes, file_name: str) -> list[tuple[str, list[list], list]]:
+    """[(sheet name, rows of cells, merged ranges)] of every worksheet, as python-calamine reads them;
+    ImportRefused (Chinese) when the workbook is locked or cannot be read."""
+    try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise ImportRefused(f"文件「{file_name}」设有打开密码，请取消密码后再导入。") from None
     except Exception as e:  # calamine raises several error types for damaged or foreign files
         raise ImportRefused(f"文件「{file_name}」不是有效的 Excel 工作簿，无法读取（{type(e).__name__}）。") from None
-    sheets = []
+    out = []
     try:
         for meta in book.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             sh = book.get_sheet_by_name(meta.name)
-            rows = sh.to_python(skip_empty_area=False)
-            if rows:
-                _fill_merged(rows, sh.merged_cell_ranges or [])
-            sheets.append(Sheet(meta.name, rows))
+            out.append((meta.name, sh.to_python(skip_empty_area=False), sh.merged_cell_ranges or []))
+    except MemoryError:
+        raise
     except Exception as e:
         raise ImportRefused(f"文件「{file_name}」读取失败，可能已损坏（{type(e).__name__}）。") from None
     finally:
         book.close()
-    return Workbook(file_name, fmt, sheets)
+    return out
 
 
 def _fill_merged(rows: list[list], ranges: list) -> None:
