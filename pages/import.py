@@ -54,7 +54,7 @@ def check(f) -> engine.ImportResult:
         refused = ops.upload_problem(f.name, data)  # type, size, content against extension
         cache[key] = engine.ImportResult(f.name, key[1], refused=refused) if refused else ui.write(
             engine.import_file, data, f.name, kind=kind, round_name=round_name or None, dry_run=True,
-            allow_older=allow_older)
+            allow_older=allow_older, prepare=True)
     return cache[key]
 
 
@@ -90,8 +90,14 @@ if files:
                     help="勾选后，文件中较早的状态（如 待整改）覆盖库中较新的状态（如 已销号）；仅在本文件是更正时使用。")
     st.caption(f"可导入 {len(ready)} 个文件" + (f"；{blocked} 个文件没有可导入的新数据或被拒绝" if blocked else ""))
     if st.button(view.import_label(checked), type="primary", disabled=not ready, key="imp_go"):
-        done = [ui.write(engine.import_file, f.getvalue(), f.name, kind=kind, round_name=round_name or None,
-                         imported_by=who, allow_older=allow_older) for f in ready]
+        done = []
+        for f, res in zip(files, checked):
+            if f not in ready:
+                continue
+            # what the check prepared is written as it is; if the store changed since, the file is imported anew
+            done.append(ui.write(engine.commit_checked, res, who) or ui.write(
+                engine.import_file, f.getvalue(), f.name, kind=kind, round_name=round_name or None,
+                imported_by=who, allow_older=allow_older))
         ss["imp_done"] = done
         ss["imp_round_no"] = ss.get("imp_round_no", 0) + 1  # clears the uploader
         ss.pop("imp_checked", None)

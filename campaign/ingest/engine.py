@@ -7,6 +7,8 @@ upsert the rest (upsert.py) and write the import log (log.py). A dry run does ev
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import gc
 import hashlib
 import re
@@ -357,14 +359,15 @@ def _canonical_codes(frame: Frame, fld: str, al: Aliases) -> np.ndarray:
 def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file_name: str | None = None,
                 kind: str | None = None, imported_by: str = "", round_name: str | None = None,
                 dry_run: bool = False, aliases: Aliases | None = None, profile: str | None = None,
-                accept_suggestions: bool = False, allow_older: bool = False) -> ImportResult:
+                accept_suggestions: bool = False, allow_older: bool = False, prepare: bool = False) -> ImportResult:
     """Import one file into the store behind ``con`` in one transaction (rolled back when ``dry_run``).
 
     ``profile`` names an import profile to use (else the one that fits the headers, if any);
     ``accept_suggestions`` takes every suggested name and standard instead of holding the rows back;
     ``allow_older`` lets a file move problems back to an earlier status (a correction), which is otherwise
     refused row by row. A file that cannot be imported at all comes back with ``refused`` set and the store
-    untouched."""
+    untouched. ``prepare`` (with ``dry_run``) keeps the checked rows in ``res.prepared``, so that
+    ``commit_checked`` can write them without reading the file again."""
     from campaign.ingest import log, upsert
 
     t0 = time.perf_counter()
@@ -414,8 +417,17 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             res.name_flags = ctx.name_flags
             res.import_id = log.next_import_id(cur)
             res.previous_import = log.previous_import(cur, res.file_hash)
+            ready = None
+            if dry_run and prepare and len(stage) and not extra:  # as it is before the apply step changes anything
+                from campaign.store import data_version
+
+                kept = copy.copy(ctx)  # the file's cells are not kept, only the rows to write
+                kept.frame, kept.coded, kept.issues = None, {}, []
+                kept.new_sites = None if ctx.new_sites is None else ctx.new_sites.copy()
+                ready = Prepared(_snapshot(res), kept, stage.copy(), data_version(cur))
             if len(stage):
                 upsert.APPLY[res.kind](ctx, stage, res.import_id)
+            res.prepared = ready
             if extra:
                 _import_report_sheets(cur, al, res, extra, round_name or round_from_title(" ".join(frame.titles)),
                                       accept_suggestions)
@@ -448,6 +460,75 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             gc.enable()
     res.seconds = time.perf_counter() - t0
     return res
+
+
+@dataclasses.dataclass
+class Prepared:
+    """A check's result just before its rows were applied: what commit_checked writes."""
+    result: ImportResult
+    ctx: object
+    stage: pd.DataFrame
+    version: int
+
+
+def _snapshot(res: ImportResult) -> ImportResult:
+    """A copy whose counters and lists the apply step can change without touching ``res``."""
+    out = copy.copy(res)
+    for f in dataclasses.fields(res):
+        v = getattr(res, f.name)
+        if isinstance(v, (list, dict)):
+            setattr(out, f.name, copy.deepcopy(v))
+    return out
+
+
+def commit_checked(con: duckdb.DuckDBPyConnection, res: ImportResult, imported_by: str = "") -> ImportResult | None:
+    """Write what a check (``import_file(..., dry_run=True, prepare=True)``) found, without reading the file again:
+    the same rows, applied the same way, in one transaction. None when there is nothing prepared or the store
+    has changed since the check (the caller then imports the file itself)."""
+    from campaign.ingest import log, upsert
+    from campaign.store import bump_data_version, data_version
+
+    p = res.prepared
+    if not isinstance(p, Prepared):
+        return None
+    t0 = time.perf_counter()
+    cur = con.cursor()
+    try:
+        if data_version(cur) != p.version:
+            return None
+        new = _snapshot(p.result)
+        new.dry_run, new.prepared = False, None
+        ctx = copy.copy(p.ctx)
+        ctx.cur, ctx.res = cur, new
+        if ctx.new_sites is not None:
+            ctx.new_sites = ctx.new_sites.copy()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if data_version(cur) != p.version:
+                cur.execute("ROLLBACK")
+                return None
+            upsert.ensure_tables(cur)
+            new.import_id = log.next_import_id(cur)
+            new.previous_import = log.previous_import(cur, new.file_hash)
+            upsert.APPLY[new.kind](ctx, p.stage.copy(), new.import_id)
+            if new.accepted + new.updated > 0:
+                log.write(cur, new, imported_by)
+                bump_data_version(cur)
+                cur.execute("COMMIT")
+            else:
+                cur.execute("ROLLBACK")
+                new.import_id = None
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            cur.execute("ROLLBACK")
+            return None  # another write came between: import the file itself
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.close()
+    res.prepared = None  # written once
+    new.seconds = time.perf_counter() - t0
+    return new
 
 
 def summary_text(res: ImportResult) -> str:

@@ -62,6 +62,8 @@ class ImportResult:
     unknown_closed_on: int = 0            # closed rows without a closing date (closed_on kept empty)
     resolved: list[dict] = field(default_factory=list)  # names resolved without asking: entity, name, canonical, how
     outside_calendar: dict = field(default_factory=dict)  # found dates before the campaign's first week / in future
+    # a check (dry run) kept ready to be written as it is, while the store does not change (engine.commit_checked)
+    prepared: object = field(default=None, repr=False, compare=False)
 
     @property
     def written(self) -> bool:
