@@ -50,6 +50,8 @@ def check(f) -> engine.ImportResult:
     data = f.getvalue()
     key = (f.name, hashlib.sha256(data).hexdigest(), kind, round_name or None, allow_older, ui.version())
     cache = ss.setdefault("imp_checked", {})
+    for stale in [k for k in cache if k[-1] != key[-1]]:  # checks of an earlier store: let their rows go
+        del cache[stale]
     if key not in cache:
         refused = ops.upload_problem(f.name, data)  # type, size, content against extension
         cache[key] = engine.ImportResult(f.name, key[1], refused=refused) if refused else ui.write(

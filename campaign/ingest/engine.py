@@ -418,7 +418,7 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             res.import_id = log.next_import_id(cur)
             res.previous_import = log.previous_import(cur, res.file_hash)
             ready = None
-            if dry_run and prepare and len(stage) and not extra:  # as it is before the apply step changes anything
+            if dry_run and prepare and 0 < len(stage) <= PREPARE_MAX_ROWS and not extra:  # before the apply step
                 from campaign.store import data_version
 
                 kept = copy.copy(ctx)  # the file's cells are not kept, only the rows to write
@@ -460,6 +460,9 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             gc.enable()
     res.seconds = time.perf_counter() - t0
     return res
+
+
+PREPARE_MAX_ROWS = 100_000  # a check keeps at most this many rows ready (about 115 MB); larger files are read again
 
 
 @dataclasses.dataclass

@@ -84,3 +84,11 @@ def test_a_check_without_prepare_keeps_nothing(con, tmp_path):
     rf.seed_known_names(con)
     checked = import_file(con, path, dry_run=True)
     assert checked.prepared is None and commit_checked(con, checked) is None
+
+
+def test_a_file_larger_than_the_bound_is_not_kept(con, tmp_path, monkeypatch):
+    path, _ = rf.build_egova(tmp_path)
+    rf.seed_known_names(con)
+    monkeypatch.setattr(engine, "PREPARE_MAX_ROWS", 10)  # the file lands 24 rows
+    checked = import_file(con, path, dry_run=True, prepare=True)
+    assert checked.accepted == 24 and checked.prepared is None
