@@ -142,8 +142,8 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
-    row = con.execute("SELECT value FROM store.meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    rows = con.execute("SELECT value FROM store.meta WHERE key = ?", [key]).fetchall()  # fetched to the end
+    return rows[0][0] if rows else default
 
 
 def sync_office_settings(con: duckdb.DuckDBPyConnection, office: OfficeSettings | None = None) -> bool:
@@ -172,6 +172,18 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
     set_meta(con, "data_version", str(version))
     _writes_in_process += 1
     return version
+
+
+@contextmanager
+def bumps_rolled_back() -> Iterator[None]:
+    """For a transaction that will be rolled back (a chain of import checks): the data versions it bumps do
+    not count as this process's writes, so the caches keyed on them stay valid."""
+    global _writes_in_process
+    before = _writes_in_process
+    try:
+        yield
+    finally:
+        _writes_in_process = before
 
 
 @contextmanager

@@ -45,23 +45,27 @@ allow_older = bool(ss.get("imp_allow_older"))
 version = ui.version()[0]
 
 
-def check(f) -> engine.ImportResult:
-    """A dry run of the real import (same engine, rolled back), kept until the data or the file changes."""
-    data = f.getvalue()
-    key = (f.name, hashlib.sha256(data).hexdigest(), kind, round_name or None, allow_older, ui.version())
+def check_all(files) -> list[engine.ImportResult]:
+    """Dry runs of the real import (same engine, rolled back), one file after another as they will be imported,
+    kept until the data or the files change."""
+    datas = [f.getvalue() for f in files]
+    keys = tuple((f.name, hashlib.sha256(d).hexdigest()) for f, d in zip(files, datas))
+    key = (keys, kind, round_name or None, allow_older, ui.version())
     cache = ss.setdefault("imp_checked", {})
-    for stale in [k for k in cache if k[-1] != key[-1]]:  # checks of an earlier store: let their rows go
+    for stale in [k for k in cache if k != key]:  # earlier checks: let their rows go
         del cache[stale]
     if key not in cache:
-        refused = ops.upload_problem(f.name, data)  # type, size, content against extension
-        cache[key] = engine.ImportResult(f.name, key[1], refused=refused) if refused else ui.write(
-            engine.import_file, data, f.name, kind=kind, round_name=round_name or None, dry_run=True,
-            allow_older=allow_older, prepare=True)
+        refused = [ops.upload_problem(f.name, d) for f, d in zip(files, datas)]  # type, size, content
+        ok = [(d, f.name) for f, d, r in zip(files, datas, refused) if not r]
+        done = iter(ui.write(engine.check_files, ok, kind=kind, round_name=round_name or None,
+                             allow_older=allow_older) if ok else [])
+        cache[key] = [engine.ImportResult(f.name, k[1], refused=r) if r else next(done)
+                      for f, k, r in zip(files, keys, refused)]
     return cache[key]
 
 
 if files:
-    checked = [check(f) for f in files]
+    checked = check_all(files)
     st.subheader("检查结果")
     for res in checked:
         import_check.show(res, f"{res.file_hash[:10]}_{version}", kind=kind, round_name=round_name, who=who)
@@ -96,7 +100,8 @@ if files:
         for f, res in zip(files, checked):
             if f not in ready:
                 continue
-            # what the check prepared is written as it is; if the store changed since, the file is imported anew
+            # what the check prepared is written as it is, in the order checked; if the store changed since, the
+            # file is imported anew
             done.append(ui.write(engine.commit_checked, res, who) or ui.write(
                 engine.import_file, f.getvalue(), f.name, kind=kind, round_name=round_name or None,
                 imported_by=who, allow_older=allow_older))

@@ -368,23 +368,91 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
     refused row by row. A file that cannot be imported at all comes back with ``refused`` set and the store
     untouched. ``prepare`` (with ``dry_run``) keeps the checked rows in ``res.prepared``, so that
     ``commit_checked`` can write them without reading the file again."""
+    data, file_name = _source(source, file_name)
+    cur = con.cursor()
+    try:
+        res, _ = _run(cur, data, file_name, kind=kind, imported_by=imported_by, round_name=round_name,
+                      dry_run=dry_run, aliases=aliases, profile=profile, accept_suggestions=accept_suggestions,
+                      allow_older=allow_older, prepare=prepare)
+    finally:
+        cur.close()
+    return res
+
+
+def check_files(con: duckdb.DuckDBPyConnection, files: list[tuple[bytes, str]], kind: str | None = None,
+                round_name: str | None = None, allow_older: bool = False) -> list[ImportResult]:
+    """Checks (dry runs, rolled back) of several files as they will be imported: one after another, each
+    against the store as the files before it leave it, so that the counts of the second file already see
+    the first. Each result keeps its rows ready (``prepare``) where it can, chained to the one before, and
+    ``commit_checked`` writes them in that order without reading the files again."""
+    from campaign.store import bumps_rolled_back
+
+    results: list[ImportResult] = []
+    cur = con.cursor()
+    try:
+        with bumps_rolled_back():
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                applied: list[tuple[bytes, str, ImportResult]] = []  # what the transaction holds, in order
+                for data, name in files:
+                    res, tainted = _run(cur, data, name, kind=kind, round_name=round_name, dry_run=True,
+                                        allow_older=allow_older, prepare=True, chained=True)
+                    results.append(res)
+                    if tainted:  # it wrote what it would not keep: start again from the files before it
+                        cur.execute("ROLLBACK")
+                        cur.execute("BEGIN TRANSACTION")
+                        for d, n, r in applied:
+                            _reapply(cur, d, n, r, kind=kind, round_name=round_name, allow_older=allow_older)
+                    elif res.accepted + res.updated > 0:
+                        applied.append((data, name, res))
+            finally:
+                cur.execute("ROLLBACK")
+    finally:
+        cur.close()
+    before = None
+    for r in results:
+        if r.accepted + r.updated > 0 and not r.refused:
+            if r.prepared is not None:
+                r.prepared.after = before
+            before = r.prepared if r.prepared is not None else _BROKEN
+    return results
+
+
+def _reapply(cur, data: bytes, name: str, res: ImportResult, **kw) -> None:
+    """Bring a chain of checks back to where it was after ``res``: its prepared rows applied again, or the
+    file checked again when nothing was prepared."""
+    p = res.prepared
+    if isinstance(p, Prepared):
+        _apply_prepared(cur, p, "")
+    else:
+        _run(cur, data, name, dry_run=True, chained=True, **kw)
+
+
+def _source(source: Path | str | bytes, file_name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), file_name or "上传文件"
+    return Path(source).read_bytes(), file_name or Path(source).name
+
+
+def _run(cur, data: bytes, file_name: str, kind: str | None = None, imported_by: str = "",
+         round_name: str | None = None, dry_run: bool = False, aliases: Aliases | None = None,
+         profile: str | None = None, accept_suggestions: bool = False, allow_older: bool = False,
+         prepare: bool = False, chained: bool = False) -> tuple[ImportResult, bool]:
+    """One file through the whole import on ``cur``: in its own transaction, or (``chained``) inside the
+    caller's, where a file that changes something is logged and counted as a real import would be, so that
+    the next file sees it. Returns the result and whether the caller's transaction now holds writes that
+    must not stay (a chained file refused or left unchanged after writing began)."""
     from campaign.ingest import log, upsert
 
     t0 = time.perf_counter()
-    if isinstance(source, (bytes, bytearray)):
-        data = bytes(source)
-        file_name = file_name or "上传文件"
-    else:
-        data = Path(source).read_bytes()
-        file_name = file_name or Path(source).name
     res = ImportResult(file_name=file_name, file_hash=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     al = aliases or mapping.load_aliases()
     if kind is not None and kind not in KINDS:
         kind = mapping.KIND_BY_LABEL.get(kind, kind)
         if kind not in KINDS:
             res.refused = f"未知的数据类型「{kind}」，可选：{'、'.join(KINDS)}。"
-            return res
-    cur = con.cursor()
+            return res, False
+    tainted = False
     gc_was_on = gc.isenabled()
     gc.disable()  # millions of short-lived cells: the cycle collector would rescan every live object many times
     try:
@@ -405,7 +473,9 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
         res.kind_label = KINDS[res.kind].label
         frame = _gather(chosen, res.kind, al, res)
         extra = _report_sheets(tables, chosen, res, round_name or round_from_title(" ".join(frame.titles)))
-        cur.execute("BEGIN TRANSACTION")
+        if not chained:
+            cur.execute("BEGIN TRANSACTION")
+        tainted = chained
         try:
             upsert.ensure_tables(cur)
             ctx = kinds.Context(cur, al, res, frame, round_name=round_name, source=prof.source if prof else None,
@@ -419,12 +489,13 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
             res.previous_import = log.previous_import(cur, res.file_hash)
             ready = None
             if dry_run and prepare and 0 < len(stage) <= PREPARE_MAX_ROWS and not extra:  # before the apply step
-                from campaign.store import data_version
+                from campaign.store import get_meta
 
                 kept = copy.copy(ctx)  # the file's cells are not kept, only the rows to write
                 kept.frame, kept.coded, kept.issues = None, {}, []
                 kept.new_sites = None if ctx.new_sites is None else ctx.new_sites.copy()
-                ready = Prepared(_snapshot(res), kept, stage.copy(), data_version(cur))
+                # the version as this transaction sees it (a chain of checks has bumped it for the files before)
+                ready = Prepared(_snapshot(res), kept, stage.copy(), int(get_meta(cur, "data_version", "0")))
             if len(stage):
                 upsert.APPLY[res.kind](ctx, stage, res.import_id)
             res.prepared = ready
@@ -432,37 +503,42 @@ def import_file(con: duckdb.DuckDBPyConnection, source: Path | str | bytes, file
                 _import_report_sheets(cur, al, res, extra, round_name or round_from_title(" ".join(frame.titles)),
                                       accept_suggestions)
             changed = res.accepted + res.updated > 0
-            if changed and not dry_run:
-                log.write(cur, res, imported_by)
+            if changed and (chained or not dry_run):
                 from campaign.store import bump_data_version
+
+                log.write(cur, res, imported_by)
                 bump_data_version(cur)
-                cur.execute("COMMIT")
-            else:
+                tainted = False
+                if not chained:
+                    cur.execute("COMMIT")
+            elif not chained:
                 cur.execute("ROLLBACK")
-                if not changed:
-                    res.import_id = None
-                    if res.previous_import is not None and not dry_run:
-                        res.notes.append(f"此文件已于第 {res.previous_import} 次导入时导入过，本次没有新数据，"
-                                         "数据库未作任何改动。")
+            if not changed:
+                res.import_id = None
+                if res.previous_import is not None and not dry_run:
+                    res.notes.append(f"此文件已于第 {res.previous_import} 次导入时导入过，本次没有新数据，"
+                                     "数据库未作任何改动。")
         except (duckdb.TransactionException, duckdb.ConstraintException) as e:
-            cur.execute("ROLLBACK")
+            if not chained:
+                cur.execute("ROLLBACK")
             raise ImportRefused(f"文件「{file_name}」未导入：另一项导入同时在写数据库，请稍后再导入一次。（{e}）") from None
         except BaseException:
-            cur.execute("ROLLBACK")
+            if not chained:
+                cur.execute("ROLLBACK")
             raise
     except ImportRefused as e:
         res.refused = str(e) + ("（" + "；".join(res.notes) + "）" if res.notes else "")
         res.import_id = None
         res.accepted = res.updated = res.unchanged = 0
+        res.prepared = None
     finally:
-        cur.close()
         if gc_was_on:
             gc.enable()
     res.seconds = time.perf_counter() - t0
-    return res
+    return res, tainted
 
 
-PREPARE_MAX_ROWS = 100_000  # a check keeps at most this many rows ready (about 115 MB); larger files are read again
+PREPARE_MAX_ROWS = 200_000  # a check keeps at most this many rows ready (150,000 rows of a ledger: about 32 MB); larger files are read again
 
 
 @dataclasses.dataclass
@@ -472,6 +548,11 @@ class Prepared:
     ctx: object
     stage: pd.DataFrame
     version: int
+    after: "Prepared | None" = None   # in a chain of checks: the one that must be written just before
+    written: bool = False
+
+
+_BROKEN = Prepared(None, None, None, -1)  # stands for a file of a chain that had nothing prepared
 
 
 def _snapshot(res: ImportResult) -> ImportResult:
@@ -485,42 +566,29 @@ def _snapshot(res: ImportResult) -> ImportResult:
 
 
 def commit_checked(con: duckdb.DuckDBPyConnection, res: ImportResult, imported_by: str = "") -> ImportResult | None:
-    """Write what a check (``import_file(..., dry_run=True, prepare=True)``) found, without reading the file again:
-    the same rows, applied the same way, in one transaction. None when there is nothing prepared or the store
-    has changed since the check (the caller then imports the file itself)."""
-    from campaign.ingest import log, upsert
-    from campaign.store import bump_data_version, data_version
-
+    """Write what a check (``import_file(..., dry_run=True, prepare=True)`` or ``check_files``) found, without
+    reading the file again: the same rows, applied the same way, in one transaction. None when there is
+    nothing prepared, the store has changed since the check, or (a chain of checks) the file checked just
+    before was not written from its check first; the caller then imports the file itself."""
     p = res.prepared
-    if not isinstance(p, Prepared):
+    if not isinstance(p, Prepared) or p.result is None:
         return None
+    if p.after is not None and not p.after.written:
+        return None
+    from campaign.store import data_version
+
     t0 = time.perf_counter()
     cur = con.cursor()
     try:
         if data_version(cur) != p.version:
             return None
-        new = _snapshot(p.result)
-        new.dry_run, new.prepared = False, None
-        ctx = copy.copy(p.ctx)
-        ctx.cur, ctx.res = cur, new
-        if ctx.new_sites is not None:
-            ctx.new_sites = ctx.new_sites.copy()
         cur.execute("BEGIN TRANSACTION")
         try:
             if data_version(cur) != p.version:
                 cur.execute("ROLLBACK")
                 return None
-            upsert.ensure_tables(cur)
-            new.import_id = log.next_import_id(cur)
-            new.previous_import = log.previous_import(cur, new.file_hash)
-            upsert.APPLY[new.kind](ctx, p.stage.copy(), new.import_id)
-            if new.accepted + new.updated > 0:
-                log.write(cur, new, imported_by)
-                bump_data_version(cur)
-                cur.execute("COMMIT")
-            else:
-                cur.execute("ROLLBACK")
-                new.import_id = None
+            new = _apply_prepared(cur, p, imported_by)
+            cur.execute("COMMIT" if new.written else "ROLLBACK")
         except (duckdb.TransactionException, duckdb.ConstraintException):
             cur.execute("ROLLBACK")
             return None  # another write came between: import the file itself
@@ -529,8 +597,32 @@ def commit_checked(con: duckdb.DuckDBPyConnection, res: ImportResult, imported_b
             raise
     finally:
         cur.close()
+    p.written = True
     res.prepared = None  # written once
     new.seconds = time.perf_counter() - t0
+    return new
+
+
+def _apply_prepared(cur, p: Prepared, imported_by: str) -> ImportResult:
+    """Apply a check's prepared rows inside the caller's transaction, logged and counted as an import."""
+    from campaign.ingest import log, upsert
+    from campaign.store import bump_data_version
+
+    new = _snapshot(p.result)
+    new.dry_run, new.prepared = False, None
+    ctx = copy.copy(p.ctx)
+    ctx.cur, ctx.res = cur, new
+    if ctx.new_sites is not None:
+        ctx.new_sites = ctx.new_sites.copy()
+    upsert.ensure_tables(cur)
+    new.import_id = log.next_import_id(cur)
+    new.previous_import = log.previous_import(cur, new.file_hash)
+    upsert.APPLY[new.kind](ctx, p.stage.copy(), new.import_id)
+    if new.accepted + new.updated > 0:
+        log.write(cur, new, imported_by)
+        bump_data_version(cur)
+    else:
+        new.import_id = None
     return new
 
 

@@ -92,3 +92,39 @@ def test_several_files_and_name_checks(page, tmp_path, store, base_rows):
     assert at.button(key="imp_save_names").label == "保存名称核对"
     assert at.button(key="imp_go").disabled  # the only row is held back: nothing to import yet
     assert counts(store) == (12, 1)
+
+
+def test_several_files_are_checked_in_turn_and_written_from_the_check(page, tmp_path, store, base_rows,
+                                                                      monkeypatch):
+    """Week 12 and week 13 uploaded together: week 13's check already counts the four week-12 problems it
+    closes as updates (DC003 was closed already: three move on, as importing the two in turn does), and 确认导入 writes both without reading them again."""
+    from campaign.ingest import engine
+
+    first = write_xlsx(tmp_path / "第12周.xlsx", LEDGER_HEADER, base_rows)
+    later = [list(r) for r in base_rows[:4]]
+    for r in later:
+        r[12], r[13] = "已整改", r[2]
+    later.append(ledger_row(13, "DC013", base_rows[0][2], "解放路3巷", "北关街道", "区城市管理局", "环境卫生", "小广告"))
+    second = write_xlsx(tmp_path / "第13周.xlsx", LEDGER_HEADER, later)
+    at = upload(page, first, second)
+    shown = [metrics_of(b) for b in at.main.get("flex_container")]
+    shown = [m for i, m in enumerate(shown) if "新增" in m and m not in shown[:i]]  # containers nest
+    assert shown == [{"新增": "12", "更新": "0"}, {"新增": "1", "更新": "3"}], shown
+    assert counts(store) == (0, 0)
+    reads = []
+    original = engine.read_bytes
+    monkeypatch.setattr(engine, "read_bytes", lambda *a, **k: reads.append(a[1]) or original(*a, **k))
+    at.button(key="imp_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reads == []  # both written from the check
+    assert counts(store) == (13, 2)
+    con = duckdb.connect(str(store))
+    try:
+        closed = con.execute("SELECT count(*) FROM problems WHERE status = '已整改'").fetchone()[0]
+    finally:
+        con.close()
+    assert closed == 4 + sum(r[12] == "已整改" for r in base_rows[4:])  # DC001–DC004 and the rest as they were
+
+
+def metrics_of(block) -> dict:
+    return {m.label: m.value for m in block.get("metric") if m.label in ("新增", "更新")}
