@@ -194,8 +194,12 @@ def cn_count(n: int) -> str:
 
 
 def red_yellow(table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """流动红旗 (the best n) and 流动黄旗 (the worst n, worst first) of a ranked table (columns unit, rank, total)."""
+    """流动红旗 (the best n) and 流动黄旗 (the worst n, worst first) of a ranked table (columns unit, rank, total);
+    a published table (column ``flag``) keeps the flags it was published with."""
     t = table.sort_values(["rank", "unit"])
+    if "flag" in t.columns:
+        return (t[t["flag"].eq("red")].reset_index(drop=True),
+                t[t["flag"].eq("yellow")].iloc[::-1].reset_index(drop=True))
     n = min(n, len(t) // 2)
     return t.head(n).reset_index(drop=True), t.tail(n).iloc[::-1].reset_index(drop=True)
 
@@ -208,6 +212,8 @@ class Ranking:
                               # assessment_rate_before: the round before), lost
     history: pd.DataFrame     # k, period_start, period_end, unit, total, rank
     excluded: list[str]       # units without any data (not ranked)
+    published: object = None  # publish.Publication when this is the published ranking (publish.published_view)
+    live: "Ranking | None" = None  # then: the ranking computed from today's data
 
 
 def ranking(con: duckdb.DuckDBPyConnection, unit: str, spec: tuple, start: date, end: date,

@@ -168,6 +168,12 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from campaign.publish_cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m campaign", description="创城指挥台 批处理命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     briefing_arguments(p)
     p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser("publish", help="发布某一周的街道或责任单位排名（同“排名”页的发布本周排名）")
+    from campaign.publish_cli import add_arguments as publish_arguments
+
+    publish_arguments(p)
+    p.set_defaults(func=cmd_publish)
 
     return parser
 

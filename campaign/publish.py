@@ -6,6 +6,7 @@ is the published one.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -84,6 +85,33 @@ def changes_since(pub: Publication, ranking: analysis.Ranking) -> list[str]:
         out += [f"{u}：综合指数由 {was.at[u, 'total']:.1f} 变为 {now.at[u, 'total']:.1f}"
                 for u in was.index if abs(float(was.at[u, "total"]) - float(now.at[u, "total"])) >= 0.05]
     return out
+
+
+def published_view(ranking: analysis.Ranking, pub: Publication) -> analysis.Ranking:
+    """The ranking as published: the published order, totals, rank changes and flags (column ``flag``, which
+    ``analysis.red_yellow`` follows), with today's part points and measures beside them for the units that are
+    still ranked. ``published`` on the result names the publication; ``live`` is the ranking computed now."""
+    live = ranking.table.drop(columns=["rank", "total", "change", "prev_rank", "flag"], errors="ignore")
+    table = pub.table.merge(live, on="unit", how="left").sort_values(["rank", "unit"], ignore_index=True)
+    history = ranking.history[ranking.history["k"].ne(0)]
+    if len(ranking.history):
+        now = ranking.history[ranking.history["k"].eq(0)].iloc[:1]
+        head = pub.table[["unit", "total", "rank"]].assign(
+            k=0, period_start=now["period_start"].iat[0] if len(now) else pd.NaT,
+            period_end=now["period_end"].iat[0] if len(now) else pd.NaT)
+        history = pd.concat([head[history.columns], history], ignore_index=True)
+    return dataclasses.replace(ranking, table=table, history=history, published=pub, live=ranking)
+
+
+def published_label(pub: Publication) -> str:
+    """已发布 第2版（2026-11-30 17:05 王主任）."""
+    return f"已发布 第{pub.version}版（{pub.published_at:%Y-%m-%d %H:%M}{' ' + pub.published_by if pub.published_by else ''}）"
+
+
+def in_force(con: duckdb.DuckDBPyConnection, ranking: analysis.Ranking, start: date, end: date) -> analysis.Ranking:
+    """The ranking to show for a whole-district period: the published one when the period was published."""
+    pub = latest(con, ranking.unit, start, end)
+    return ranking if pub is None else published_view(ranking, pub)
 
 
 def log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 """排名: streets and departments by a composite index the office defines, rank change, red and yellow flags."""
+import pandas as pd
 import streamlit as st
 
 from campaign import analysis, figures, publish, ui
@@ -29,6 +30,11 @@ if t.empty:
     st.info(f"本{word}没有可排名的{kind}。")
     st.stop()
 
+pub = ui.metric("publish.latest", unit=unit, start=f.start, end=f.end)
+blocked = publish.not_publishable(f)
+if pub is not None and not blocked:  # a published week shows what was published; today's order only beside it
+    r = publish.published_view(r, pub)
+    t = r.table
 red, yellow = analysis.red_yellow(t)
 a, b = st.columns(2)
 with a.container(border=True):
@@ -40,18 +46,16 @@ with b.container(border=True):
     for x in yellow.itertuples():
         st.markdown(f"**第 {x.rank} 名　{x.unit}**　{x.total:.1f} 分　{analysis.change_label(x.change)}")
 
-pub = ui.metric("publish.latest", unit=unit, start=f.start, end=f.end)
-blocked = publish.not_publishable(f)
 with st.container(border=True):
     if pub is None:
-        st.markdown(f"**本{word}{kind}排名尚未发布。**")
+        st.markdown(f"**本{word}{kind}排名尚未发布**：以上为按最新数据算出的排名。")
     else:
-        st.markdown(f"**本{word}{kind}排名已发布**：第 {pub.version} 版，{pub.published_at:%Y-%m-%d %H:%M} 由"
-                    f"{pub.published_by or '（未署名）'}发布，测评部分按{pub.round_name or '（无测评）'}。")
-        diff = [] if blocked else publish.changes_since(pub, r)
+        st.markdown(f"**本{word}{kind}排名{publish.published_label(pub)}**，测评部分按{pub.round_name or '（无测评）'}。"
+                    + ("以上红黄旗、名次和综合指数均为发布时的结果。" if r.published else ""))
+        diff = [] if blocked else publish.changes_since(pub, r.live or r)
         if diff:
-            st.warning("发布后数据有更新，现在算出的排名与已发布的不同：" + "；".join(diff[:5])
-                       + ("等" if len(diff) > 5 else "") + "。以已发布的为准；如需更新，请重新发布。")
+            st.warning("按最新数据，排名与已发布的不同：" + "；".join(diff[:5]) + ("等" if len(diff) > 5 else "")
+                       + "。以已发布的为准；如需更新，请重新发布。")
     if st.session_state.pop("_published", None):
         st.success(f"已发布本{word}{kind}排名（第 {pub.version} 版）。")
     if ui.can("editor"):
@@ -59,7 +63,7 @@ with st.container(border=True):
                      icon=":material/campaign:", help="把现在的排名和红黄旗作为本周正式排名保存，供领导查看；"
                      "以后导入的数据不会改变已发布的内容，重新发布会保存为新的一版。"):
             user = ui.current_user()
-            ui.write(publish.publish_ranking, r, f.start, f.end, round_name=f.round_name,
+            ui.write(publish.publish_ranking, r.live or r, f.start, f.end, round_name=f.round_name,
                      by=user.display or user.name)
             st.session_state["_published"] = True
             st.rerun()
@@ -97,6 +101,9 @@ for col, (label, scale) in measures.items():
     table[label] = (t[col].astype(float) * scale).round(3 if col == "lost" else 1)
     if col == "assessment_rate":
         table["达标率较上轮（百分点）"] = ((t[col] - t["assessment_rate_before"]).astype(float) * 100).round(1)
+if r.published is not None and r.live is not None:
+    now_rank = r.live.table.set_index("unit")["rank"]
+    table.insert(2, "按最新数据排名", pd.array(t["unit"].map(now_rank), dtype="Int64"))
 table = table.round({c: 1 for c in table.columns if "得分" in c or c == "综合指数"})
 st.dataframe(table, hide_index=True, width="stretch", height=min(40 + 35 * len(table), 760))
 ui.excel_download(table, f"{kind}排名_{f.period_label}", key="dl_ranking")

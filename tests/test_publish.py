@@ -107,3 +107,34 @@ def test_only_the_whole_districts_weekly_ranking_is_publishable():
 def test_the_view_matches_the_data_contract(con):
     actual = [(row[0], row[1]) for row in con.execute("DESCRIBE main.published_rankings").fetchall()]
     assert actual == documented_views()["published_rankings"]
+
+
+def test_the_command_line_publishes_a_week_with_editor_rights(demo_db, tmp_path, monkeypatch, capsys):
+    """``campaign publish`` publishes the latest week's ranking as the page does; where accounts exist, only an
+    editor or an admin may, and the publication is signed with the account's display name."""
+    from campaign import auth
+    from campaign.cli import main
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(tmp_path / "accounts.yaml"))
+    auth.add_user("leader", "一二三四五六七八", "viewer", "张书记")
+    auth.add_user("office", "一二三四五六七八", "editor", "李科长")
+    assert main(["publish", "--db", str(db), "--week", "latest", "--entity", "street"]) == 2
+    assert "--by" in capsys.readouterr().err
+    assert main(["publish", "--db", str(db), "--entity", "street", "--by", "leader"]) == 2
+    assert "不能发布排名" in capsys.readouterr().err
+    assert main(["publish", "--db", str(db), "--week", "第52周", "--entity", "department", "--by", "office"]) == 0
+    out = capsys.readouterr().out
+    assert "第52周（2026-11-16 至 2026-11-22）责任单位排名 第1版" in out and "李科长" in out
+    con = duckdb.connect(str(db))
+    try:
+        pub = publish.latest(con, "department", *WEEK)
+        rid = int(con.execute("SELECT max(round_id) FROM assessment_rounds WHERE held_on <= ?", [WEEK[1]]).fetchone()[0])
+        want = analysis.ranking(con, "department", analysis.load_index()["department"].spec(), *WEEK, round_id=rid)
+    finally:
+        con.close()
+    assert (pub.version, pub.published_by) == (1, "李科长")
+    assert pub.table["unit"].tolist() == want.table.sort_values(["rank", "unit"])["unit"].tolist()
+    red, _ = analysis.red_yellow(want.table)
+    assert f"流动红旗：{'、'.join(red['unit'])}；" in out

@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import analysis, metrics, queries, scoring
+from campaign import analysis, metrics, publish, queries, scoring
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
 from campaign.weeks import Week, parse_week, week_number, week_of
@@ -250,8 +250,10 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
         if len(rounds) else rounds
     rid = int(upto["round_id"].iat[-1]) if len(upto) else None
     common = dict(start=wk.start, end=wk.end, round_id=rid, rebound_days=office.rebound_days)
-    streets_r = analysis.ranking(con, "street", idx["street"].spec(), **common)
-    depts_r = analysis.ranking(con, "department", idx["department"].spec(), **common)
+    # a published week's ranks and flags are the ones in force (campaign.publish), whatever was imported later
+    streets_r = publish.in_force(con, analysis.ranking(con, "street", idx["street"].spec(), **common), wk.start, wk.end)
+    depts_r = publish.in_force(con, analysis.ranking(con, "department", idx["department"].spec(), **common),
+                               wk.start, wk.end)
     street_table = _streets_table(streets_r, queries.run(con, "street_list")["street"].tolist())
     overview = [summary, street_table]
 
@@ -537,6 +539,8 @@ def _ranking_table(number: int, key: str, r: analysis.Ranking, index: analysis.I
         "；测评部分按本周末已有的最近一轮测评。"
     if r.excluded:
         note += f"本周无数据、未参加排名：{'、'.join(r.excluded)}。"
+    if r.published is not None:
+        note += f"名次、综合指数和红黄旗为{publish.published_label(r.published)}的结果。"
     return Table(number, key, f"表{number} {label}综合指数排名", f"{label}综合指数排名", frame.reset_index(drop=True),
                  fmts, note=note)
 
