@@ -18,6 +18,7 @@ pages = {
     "工作": [
         st.Page("pages/whatif.py", title="推演", icon="🧮", url_path="whatif"),
         st.Page("pages/briefing.py", title="周调度会通报", icon="📄", url_path="briefing"),
+        st.Page("pages/notices.py", title="交办单", icon="📨", url_path="notices"),
         st.Page("pages/import.py", title="数据导入", icon="📥", url_path="import"),
     ],
     "系统": [

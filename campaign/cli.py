@@ -174,6 +174,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_notices(args: argparse.Namespace) -> int:
+    from campaign.outputs.cli import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m campaign", description="创城指挥台 批处理命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -263,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish_arguments(p)
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("notices", help="交办单：为每个责任单位（或街道）生成本周未整改问题的 Word 交办单和 Excel 汇总")
+    from campaign.outputs.cli import add_arguments as notices_arguments
+
+    notices_arguments(p)
+    p.set_defaults(func=cmd_notices)
 
     return parser
 

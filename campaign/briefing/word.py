@@ -235,7 +235,14 @@ def _table(doc, t: Table, fonts: dict[str, str]) -> None:
     cols = list(df.columns)
     rows = df.astype(str).values.tolist()
     left = {c for c in cols if t.fmt(0, c) == "text" and max([width(r[cols.index(c)]) for r in rows] or [0]) > 6}
-    widths = column_widths(cols, rows, TEXT_WIDTH_MM, TABLE_PT, left)
+    grid(doc, cols, rows, column_widths(cols, rows, TEXT_WIDTH_MM, TABLE_PT, left), left, fonts)
+    _para(doc, WD_ALIGN_PARAGRAPH.LEFT, space_after=6)
+
+
+def grid(doc, cols: list[str], rows: list[list[str]], widths: list[float], left: set[str], fonts: dict[str, str],
+         size: float = TABLE_PT) -> None:
+    """A bordered table: a shaded header row repeated on every page, rows that do not split across pages, the
+    ``left`` columns aligned left (long text), the others centred; ``widths`` in mm."""
     table = doc.add_table(rows=len(rows) + 1, cols=len(cols))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -257,10 +264,9 @@ def _table(doc, t: Table, fonts: dict[str, str]) -> None:
             cp.paragraph_format.line_spacing = 1.0
             # a short table stays on one page with its title; a long one may break (its header row repeats)
             cp.paragraph_format.keep_with_next = i < len(rows) and len(rows) <= 8
-            _run(cp, text, fonts["heading"] if i == 0 else fonts["table"], TABLE_PT, fonts)
+            _run(cp, text, fonts["heading"] if i == 0 else fonts["table"], size, fonts)
     for j, col in enumerate(table.columns):
         col.width = Mm(widths[j])
-    _para(doc, WD_ALIGN_PARAGRAPH.LEFT, space_after=6)
 
 
 def _cell_margins(table, mm: float) -> None:
