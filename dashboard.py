@@ -8,6 +8,7 @@ st.set_page_config(page_title="创城指挥台", page_icon="🏙️", layout="wi
 pages = {
     "指挥台": [
         st.Page("pages/overview.py", title="总览", icon="🏠", default=True, url_path="overview"),
+        st.Page("pages/meeting.py", title="会议模式", icon="📽️", url_path="meeting"),
     ],
     "分析": [
         st.Page("pages/trends.py", title="得分趋势", icon="📈", url_path="trends"),
@@ -19,6 +20,7 @@ pages = {
         st.Page("pages/whatif.py", title="推演", icon="🧮", url_path="whatif"),
         st.Page("pages/briefing.py", title="周调度会通报", icon="📄", url_path="briefing"),
         st.Page("pages/notices.py", title="交办单", icon="📨", url_path="notices"),
+        st.Page("pages/problem.py", title="问题查询", icon="🔎", url_path="problem"),
         st.Page("pages/import.py", title="数据导入", icon="📥", url_path="import"),
     ],
     "系统": [
@@ -43,6 +45,11 @@ nav = st.navigation(pages)
 ensure_database()
 ui.connection()  # the store opens here, outside any cache: a store that cannot open says so, with the way out
 st.sidebar.markdown("## 创城指挥台")
+with st.sidebar.form("find_problem", clear_on_submit=True, border=False):
+    # one box on every page: a ledger number, a site or words of a description open 问题查询
+    found = st.text_input("查找问题", placeholder="台账编号、点位或描述", key="find_q")
+    if st.form_submit_button("查找", icon=":material/search:") and found.strip():
+        st.switch_page("pages/problem.py", query_params={"q": found.strip()})
 st.session_state["_filters"] = ui.sidebar_filters()
 ui.sidebar_account(user)
 nav.run()

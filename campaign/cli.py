@@ -180,6 +180,12 @@ def cmd_notices(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_slides(args: argparse.Namespace) -> int:
+    from campaign.outputs.cli import run_slides
+
+    return run_slides(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m campaign", description="创城指挥台 批处理命令")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -275,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     notices_arguments(p)
     p.set_defaults(func=cmd_notices)
+
+    p = sub.add_parser("slides", help="周调度会幻灯片：本周进退、末位、短板、逾期、红黄榜（.pptx）")
+    from campaign.outputs.cli import add_slides_arguments
+
+    add_slides_arguments(p)
+    p.set_defaults(func=cmd_slides)
 
     return parser
 

@@ -30,7 +30,11 @@ if [ "$mode" = "--dev" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
   fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need+=(fonts-noto-color-emoji)  # page icons in screenshots
-  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+  # LibreOffice opens the Word, Excel and PowerPoint files the product writes (notices, briefing, deck)
+  for part in writer calc impress; do
+    dpkg -s "libreoffice-$part-nogui" >/dev/null 2>&1 || dpkg -s "libreoffice-$part" >/dev/null 2>&1 \
+      || need+=("libreoffice-$part-nogui")
+  done
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # reads the briefing's PDF in the tests
   if [ ${#need[@]} -gt 0 ]; then
     echo "安装测试所需的系统软件：${need[*]}"

@@ -17,8 +17,9 @@ from campaign.config import ROOT
 ENTRY = str(ROOT / "dashboard.py")
 USERS = {"viewer": ("wang", "王书记"), "editor": ("li", "李科长"), "admin": ("zhao", "赵主任")}
 PASSWORD = "correct-horse-9"
-ALL = ["overview", "trends", "shortboards", "rankings", "rectification", "whatif", "briefing", "import", "admin"]
-ALLOWED = {"viewer": ALL[:7], "editor": ALL[:8], "admin": ALL}
+ALL = ["overview", "meeting", "trends", "shortboards", "rankings", "rectification", "whatif", "briefing", "notices",
+       "problem", "import", "admin"]
+ALLOWED = {"viewer": ALL[:10], "editor": ALL[:11], "admin": ALL}
 
 
 def page_files() -> dict[str, str]:
@@ -471,3 +472,15 @@ def test_in_a_browser_a_reload_keeps_the_user_signed_in_until_sign_out(office_se
             stale.close()
         finally:
             browser.close()
+
+
+def test_every_page_goes_through_the_entry_and_the_login_first():
+    """A link opened before dashboard.py has run in a fresh server runs the page alone (Streamlit's folder
+    mode): each page's first statement that shows or reads anything is ui.require or ui.filters, which send
+    the run through the entry and the sign-in first."""
+    for url, file in page_files().items():
+        lines = [ln for ln in (ROOT / file).read_text(encoding="utf-8").splitlines()
+                 if re.match(r"^[A-Za-z_][\w., ]*(=|\()", ln) and not ln.startswith(("def ", "class ", "import ",
+                                                                                     "from "))]
+        first = next(ln for ln in lines if re.search(r"\b(st|ui)\.", ln) and ln != "ss = st.session_state")
+        assert re.search(r"ui\.(require|filters)\(", first), (url, first)

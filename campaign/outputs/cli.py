@@ -50,3 +50,40 @@ def run(args: argparse.Namespace) -> int:
         print(f"{f}\t未整改 {n.open} 条，逾期 {n.overdue} 条")
     print(files[-1])
     return 0
+
+
+def add_slides_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--week", default="latest", help="周次：latest（最近一周，默认）、2026-W47、第52周 或 52")
+    p.add_argument("--out", type=Path, default=Path("."), help="输出目录（默认当前目录）")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
+
+
+def run_slides(args: argparse.Namespace) -> int:
+    """``python -m campaign slides --db DB --week W|latest --out DIR``: the meeting deck (.pptx)."""
+    from campaign.analysis import IndexFileError
+    from campaign.briefing import BriefingError, TemplateError
+    from campaign.outputs import slides
+    from campaign.store import StoreBusy, open_for_write
+
+    db = Path(args.db)
+    if not db.is_file():
+        print(f"错误：找不到数据库文件 {db}（可用 --db 指定）。", file=sys.stderr)
+        return 2
+    try:
+        con = open_for_write(db, args.wait, log=lambda m: print(m, file=sys.stderr, flush=True), read_only=True)
+    except (StoreBusy, duckdb.Error) as exc:
+        print(f"错误：无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return 2
+    try:
+        m = slides.build(con, args.week)
+    except (BriefingError, TemplateError, IndexFileError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = slides.deck(m, out / f"{m.title}.pptx")
+    print(f"{path}\t{len(m.points) + 1} 页：{'、'.join(p.heading for p in m.points)}")
+    return 0

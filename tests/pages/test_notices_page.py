@@ -4,10 +4,10 @@ import pandas as pd
 from apptest_helpers import WEEK52, metric, open_page
 
 
-def test_the_page_counts_what_the_store_holds(demo_db):
+def test_the_page_counts_what_the_store_holds(app_env):
     import duckdb
 
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(app_env))
     try:
         end = WEEK52[1]
         want = con.execute("""

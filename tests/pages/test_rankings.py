@@ -163,12 +163,12 @@ def test_the_office_publishes_the_weeks_ranking_and_leaders_see_it(demo_db, tmp_
     shutil.copy(demo_db, db)
     monkeypatch.setenv("CAMPAIGN_DB", str(db))
     at = open_page("rankings")
-    assert "本周街道（镇）排名尚未发布。" in texts(at)
+    assert "本周街道（镇）排名尚未发布**：以上为按最新数据算出的排名。" in texts(at)
     button = next(b for b in at.button if b.label == "发布本周排名")
     assert not button.disabled
     button.click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "本周街道（镇）排名已发布**：第 1 版" in texts(at)
+    assert "本周街道（镇）排名已发布 第1版（" in texts(at)
     assert at.success[0].value == "已发布本周街道（镇）排名（第 1 版）。"
     assert [b.label for b in at.button if b.key == "publish"] == ["重新发布本周排名"]
     shown = frame(at, "排名")
