@@ -78,7 +78,8 @@ def show(m: slides.Meeting, i: int) -> None:
                            f'<div class="n {f.tone}">{esc(f.note)}</div></div>', unsafe_allow_html=True)
     if p.chart is not None:
         fig = figures.briefing_chart(p.chart)
-        fig.update_layout(height=560, font=dict(size=18))
+        # the slide's headline is the chart's point: no second title; short enough for a 1280×720 projector
+        fig.update_layout(height=470, font=dict(size=17), title=None, margin=dict(t=10))
         st.plotly_chart(fig, width="stretch", key=f"m_chart_{p.key}", config={"displayModeBar": False})
     if p.table is not None:
         st.markdown(table_html(p.table), unsafe_allow_html=True)
@@ -114,6 +115,9 @@ nav[1].button("下一页 ▶", key="m_next", on_click=go, args=(1,), width="stre
 auto = nav[2].toggle("自动播放", key="m_auto")
 secs = nav[3].selectbox("每页秒数", [10, 20, 30, 60], index=1, key="m_secs", label_visibility="collapsed",
                         disabled=not auto)
+nav[4].download_button("下载幻灯片（.pptx）", data=lambda: slides.deck_bytes(m), file_name=f"{m.title}.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       key="dl_deck", on_click="ignore", icon=":material/slideshow:")
 nav[5].page_link("pages/overview.py", label="退出会议模式", icon=":material/close:")
 
 
@@ -125,7 +129,3 @@ def slide() -> None:
 
 
 slide()
-with st.expander("下载幻灯片（.pptx）", expanded=False):
-    st.download_button("下载本周会议幻灯片", data=lambda: slides.deck_bytes(m), file_name=f"{m.title}.pptx",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                       key="dl_deck", on_click="ignore", icon=":material/slideshow:")

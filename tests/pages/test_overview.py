@@ -46,7 +46,7 @@ def test_overview_shows_latest_round_and_week(app_env):
     total, rank, ranked = independent_latest_total(con)
     assert metric(at, "测评总分").value == f"{total:.2f}"
     assert metric(at, "同组排名").value == f"第 {rank} 名"
-    assert metric(at, "同组排名").label == f"同组排名（共{ranked}个）"
+    assert metric(at, "同组排名").help == f"同组共 {ranked} 个区县"
     found = con.execute("SELECT count(*) FROM problems WHERE found_on BETWEEN '2026-11-16' AND '2026-11-22'"
                         ).fetchone()[0]
     assert metric(at, "本周发现问题").value == f"{found:,}"
@@ -67,7 +67,7 @@ def test_bottom_street_is_the_one_that_lost_most(app_env):
     att = metrics.round_detail(con, 8).attribution
     worst = att[att["street"] != scoring.DISTRICT_LEVEL].groupby("street")["lost"].sum().idxmax()
     con.close()
-    assert any(worst in h.value for h in at.subheader)
+    assert f"末位：**{worst}**" in [m.value for m in at.markdown]
     streets = at.dataframe[1].value
     assert streets.iloc[0]["街道（镇）"] == worst
 
