@@ -53,21 +53,15 @@ def run(args: argparse.Namespace) -> int:
     from campaign.briefing import BriefingError
     from campaign.briefing.model import resolve_week
     from campaign.config import load_office
-    from campaign.store import StoreBusy, open_for_write
+    from campaign.outputs.cli import open_store
 
-    db = Path(args.db)
-    if not db.is_file():
-        print(f"错误：找不到数据库文件 {db}（可用 --db 指定）。", file=sys.stderr)
-        return 2
     try:
         who = publisher(args.by)
     except Refused as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    try:
-        con = open_for_write(db, args.wait, log=lambda m: print(m, file=sys.stderr, flush=True))
-    except StoreBusy as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+    con = open_store(args.db, args.wait, read_only=False)
+    if con is None:
         return 2
     try:
         wk = resolve_week(con, args.week)

@@ -20,20 +20,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
 
 
+def open_store(db: Path, wait: float, read_only: bool = True):
+    """The store for a command, waiting while the dashboard holds it; None (after a Chinese message) when it is
+    missing or cannot be opened."""
+    from campaign.store import StoreBusy, open_for_write
+
+    if not Path(db).is_file():
+        print(f"错误：找不到数据库文件 {db}（可用 --db 指定）。", file=sys.stderr)
+        return None
+    try:
+        return open_for_write(db, wait, log=lambda m: print(m, file=sys.stderr, flush=True), read_only=read_only)
+    except (StoreBusy, duckdb.Error) as exc:
+        print(f"错误：无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     from campaign.briefing import BriefingError
     from campaign.outputs import notices
 
-    db = Path(args.db)
-    if not db.is_file():
-        print(f"错误：找不到数据库文件 {db}（可用 --db 指定）。", file=sys.stderr)
-        return 2
-    from campaign.store import StoreBusy, open_for_write
-
-    try:
-        con = open_for_write(db, args.wait, log=lambda m: print(m, file=sys.stderr, flush=True), read_only=True)
-    except (StoreBusy, duckdb.Error) as exc:
-        print(f"错误：无法打开数据库 {db}：{exc}", file=sys.stderr)
+    con = open_store(args.db, args.wait)
+    if con is None:
         return 2
     try:
         ns = notices.build(con, args.week, by=args.by, street=args.street, soon_days=args.soon)
@@ -64,16 +71,9 @@ def run_slides(args: argparse.Namespace) -> int:
     from campaign.analysis import IndexFileError
     from campaign.briefing import BriefingError, TemplateError
     from campaign.outputs import slides
-    from campaign.store import StoreBusy, open_for_write
 
-    db = Path(args.db)
-    if not db.is_file():
-        print(f"错误：找不到数据库文件 {db}（可用 --db 指定）。", file=sys.stderr)
-        return 2
-    try:
-        con = open_for_write(db, args.wait, log=lambda m: print(m, file=sys.stderr, flush=True), read_only=True)
-    except (StoreBusy, duckdb.Error) as exc:
-        print(f"错误：无法打开数据库 {db}：{exc}", file=sys.stderr)
+    con = open_store(args.db, args.wait)
+    if con is None:
         return 2
     try:
         m = slides.build(con, args.week)
