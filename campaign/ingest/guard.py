@@ -69,10 +69,12 @@ class Refused(Exception):
     """The workbook is unsafe to parse; the message (Chinese) says what is wrong."""
 
 
-def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None) -> dict:
+def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None, keep: int = 0) -> dict:
     """Inspect an .xlsx (a zip) before parsing. Returns what was measured ({"inflated": bytes, "sheets":
     {part: (rows, columns)}}, columns exact from AA on, else 26 as a bound); raises ``Refused`` with a Chinese
-    message naming what is wrong."""
+    message naming what is wrong. With ``keep``, a workbook that inflates to at most ``keep`` bytes in all
+    also comes back inflated ({"parts": {part: bytes}, "names": {worksheet part: sheet name}}), for a reader
+    that would otherwise inflate it again."""
     mb = upload_limit_mb() if limit_mb is None else limit_mb
     part_cap, cells_cap = inflate_limit(mb), cell_limit(mb)
     try:
@@ -81,6 +83,7 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None) -> di
     except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError):
         return {"inflated": 0, "sheets": {}}  # not a readable zip: the reader refuses it with its own message
     total, sheets = 0, {}
+    parts: dict[str, bytes] | None = {} if keep > 0 else None
     names = _sheet_names(z)
     for info in infos:
         claimed = info.file_size
@@ -88,11 +91,12 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None) -> di
             raise Refused(_too_big(file_name, info.filename, claimed, mb))
         is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         try:
-            inflated, dims = _inflate(data, z, info, part_cap, scan=is_sheet)
+            inflated, dims, content = _inflate(data, z, info, part_cap, scan=is_sheet, keep=parts is not None)
         except _Overflow:
             raise Refused(_too_big(file_name, info.filename, part_cap + 1, mb)) from None
         except (zipfile.BadZipFile, zlib.error, RuntimeError, ValueError, OSError, EOFError, NotImplementedError):
-            continue  # a damaged part: calamine reports the damage itself
+            parts = None  # a damaged part: calamine reports the damage itself, reading the file as it came
+            continue
         if inflated > 1_000_000 and inflated > MAX_RATIO * max(1, info.compress_size):
             raise Refused(f"文件「{file_name}」不能导入：其中的部件 {info.filename} 压缩了 "
                           f"{inflated / max(1, info.compress_size):,.0f} 倍（{info.compress_size / 1e6:.2f} MB 解开后 "
@@ -101,6 +105,11 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None) -> di
         total += inflated
         if total > part_cap:
             raise Refused(_too_big(file_name, "全部内容", total, mb))
+        if parts is not None:
+            if total > keep or info.filename in parts:
+                parts = None  # too large to hold, or a part named twice: the reader reads the file as it came
+            else:
+                parts[info.filename] = content
         if dims is not None:
             rows, cols = dims
             sheets[info.filename] = dims
@@ -110,7 +119,10 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None) -> di
                               f"{span}，超过上限 {cells_cap:,} 个单元格。"
                               "通常是远处某个单元格误存了内容或格式：请在 Excel 中删除数据区以外的行和列"
                               "（或只复制数据区到新工作簿）后再导入。")
-    return {"inflated": total, "sheets": sheets}
+    out = {"inflated": total, "sheets": sheets}
+    if parts is not None:
+        out["parts"], out["names"] = parts, names
+    return out
 
 
 class _Overflow(Exception):
@@ -143,10 +155,11 @@ def _chunks(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo):
             yield chunk
 
 
-def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int,
-             scan: bool) -> tuple[int, tuple[int, int] | None]:
+def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, scan: bool,
+             keep: bool = False) -> tuple[int, tuple[int, int] | None, bytes | None]:
     """Inflate one part as a stream, at most ``cap`` bytes; for a worksheet also find the furthest row and
-    column it names."""
+    column it names; with ``keep`` also return the inflated bytes."""
+    kept: list[bytes] | None = [] if keep else None
     n = 0
     max_row = max_col = 0
     rows_seen = 0
@@ -155,6 +168,8 @@ def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int,
         n += len(chunk)
         if n > cap:
             raise _Overflow
+        if kept is not None:
+            kept.append(chunk)
         if not scan:
             continue
         buf = tail + chunk
@@ -167,13 +182,14 @@ def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int,
             max_col = max(max_col, column_number(letters))
             max_row = max(max_row, int(ref[len(letters):]))
         tail = buf[-_OVERLAP:]
+    content = None if kept is None else b"".join(kept)
     if not scan:
-        return n, None
+        return n, None, content
     # a row without a reference follows the one before it: never further than the furthest named row plus
     # every row written (counted loosely: rowBreaks and closing </x:row> tags are counted too)
     rows = max_row if rows_seen <= max_row else max_row + rows_seen
     # columns A–Z are not looked for one by one: a sheet without a cell in AA or further counts as 26 wide
-    return n, (rows, max(max_col, 26) if rows else max_col)
+    return n, (rows, max(max_col, 26) if rows else max_col), content
 
 
 def _ref(rows: int, cols: int) -> str:

@@ -82,9 +82,10 @@ def read_bytes(data: bytes, file_name: str) -> Workbook:
 
 
 def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
-    """An .xlsx is inspected (guard.check_xlsx) and then parsed here; an .xls or .ods, which cannot be
-    inspected that way, is parsed in a child process with a memory ceiling."""
-    from campaign.ingest import guard
+    """An .xlsx is inspected (guard.check_xlsx) and then parsed here, a large sheet on several cores from the
+    parts the inspection inflated (campaign.ingest.parallel); an .xls or .ods, which cannot be inspected that
+    way, is parsed in a child process with a memory ceiling."""
+    from campaign.ingest import guard, parallel
 
     try:
         if fmt != "xlsx":
@@ -94,11 +95,11 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
                     _fill_merged(rows, merged)
                 sheets.append(Sheet(name, rows))
             return Workbook(file_name, fmt, sheets)
-        guard.check_xlsx(data, file_name)
+        seen = guard.check_xlsx(data, file_name, keep=parallel.KEEP_MAX_BYTES)
     except guard.Refused as e:
         raise ImportRefused(str(e)) from None
     try:
-        read = calamine_sheets(data, file_name)
+        read = calamine_sheets(data, file_name, seen.get("parts"), seen.get("names"))
     except MemoryError:
         raise ImportRefused(f"文件「{file_name}」太大，读取时内存不足，请按月或按街道拆分后分别导入。") from None
     sheets = []
@@ -109,9 +110,14 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
     return Workbook(file_name, fmt, sheets)
 
 
-def calamine_sheets(data: bytes, file_name: str) -> list[tuple[str, list[list], list]]:
+def calamine_sheets(data: bytes, file_name: str, parts: dict[str, bytes] | None = None,
+                    names: dict[str, str] | None = None) -> list[tuple[str, list[list], list]]:
     """[(sheet name, rows of cells, merged ranges)] of every worksheet, as python-calamine reads them;
-    ImportRefused (Chinese) when the workbook is locked or cannot be read."""
+    ImportRefused (Chinese) when the workbook is locked or cannot be read. Given the workbook's ``parts``
+    inflated and its worksheet ``names`` ({part: name}), a large sheet is read in pieces on several cores."""
+    from campaign.ingest.parallel import read_in_pieces
+
+    part_of = {name: part for part, name in (names or {}).items()} if parts else {}
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
@@ -123,8 +129,11 @@ def calamine_sheets(data: bytes, file_name: str) -> list[tuple[str, list[list], 
         for meta in book.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
-            sh = book.get_sheet_by_name(meta.name)
-            out.append((meta.name, sh.to_python(skip_empty_area=False), sh.merged_cell_ranges or []))
+            got = read_in_pieces(parts, part_of[meta.name], meta.name) if meta.name in part_of else None
+            if got is None:
+                sh = book.get_sheet_by_name(meta.name)
+                got = sh.to_python(skip_empty_area=False), sh.merged_cell_ranges or []
+            out.append((meta.name, *got))
     except MemoryError:
         raise
     except Exception as e:
