@@ -54,6 +54,19 @@ def cuts_of(xml: bytes, n: int) -> list[int] | None:
     return [start, *cuts, end] if cuts else None
 
 
+def outline(parts: dict[str, bytes]) -> bytes:
+    """The workbook without its cells (every worksheet empty, no shared strings): enough to list its sheets."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name, content in parts.items():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                content = _EMPTY_SHEET
+            elif name.lower().endswith("sharedstrings.xml"):
+                continue
+            z.writestr(name, content)
+    return out.getvalue()
+
+
 def _piece(parts: dict[str, bytes], sheet_part: str, sheet: str, xml: bytes, bounds: list[int], k: int):
     """Piece ``k`` of the sheet (everything around <sheetData> with the k-th run of rows) written as a small
     uncompressed workbook and parsed: (first row, first column, last column, rows, merged ranges) or None

@@ -114,16 +114,13 @@ def calamine_sheets(data: bytes, file_name: str, parts: dict[str, bytes] | None 
                     names: dict[str, str] | None = None) -> list[tuple[str, list[list], list]]:
     """[(sheet name, rows of cells, merged ranges)] of every worksheet, as python-calamine reads them;
     ImportRefused (Chinese) when the workbook is locked or cannot be read. Given the workbook's ``parts``
-    inflated and its worksheet ``names`` ({part: name}), a large sheet is read in pieces on several cores."""
-    from campaign.ingest.parallel import read_in_pieces
+    inflated and its worksheet ``names`` ({part: name}), a large sheet is read in pieces on several cores, and
+    the whole workbook is opened only for a sheet read whole."""
+    from campaign.ingest.parallel import outline, read_in_pieces
 
     part_of = {name: part for part, name in (names or {}).items()} if parts else {}
-    try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except pc.PasswordError:
-        raise ImportRefused(f"文件「{file_name}」设有打开密码，请取消密码后再导入。") from None
-    except Exception as e:  # calamine raises several error types for damaged or foreign files
-        raise ImportRefused(f"文件「{file_name}」不是有效的 Excel 工作簿，无法读取（{type(e).__name__}）。") from None
+    book = _open(outline(parts) if parts else data, file_name)
+    whole = None if parts else book
     out = []
     try:
         for meta in book.sheets_metadata:
@@ -131,16 +128,28 @@ def calamine_sheets(data: bytes, file_name: str, parts: dict[str, bytes] | None 
                 continue
             got = read_in_pieces(parts, part_of[meta.name], meta.name) if meta.name in part_of else None
             if got is None:
-                sh = book.get_sheet_by_name(meta.name)
+                whole = whole or _open(data, file_name)
+                sh = whole.get_sheet_by_name(meta.name)
                 got = sh.to_python(skip_empty_area=False), sh.merged_cell_ranges or []
             out.append((meta.name, *got))
-    except MemoryError:
+    except (MemoryError, ImportRefused):
         raise
     except Exception as e:
         raise ImportRefused(f"文件「{file_name}」读取失败，可能已损坏（{type(e).__name__}）。") from None
     finally:
         book.close()
+        if whole is not None and whole is not book:
+            whole.close()
     return out
+
+
+def _open(data: bytes, file_name: str) -> pc.CalamineWorkbook:
+    try:
+        return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except pc.PasswordError:
+        raise ImportRefused(f"文件「{file_name}」设有打开密码，请取消密码后再导入。") from None
+    except Exception as e:  # calamine raises several error types for damaged or foreign files
+        raise ImportRefused(f"文件「{file_name}」不是有效的 Excel 工作簿，无法读取（{type(e).__name__}）。") from None
 
 
 def _fill_merged(rows: list[list], ranges: list) -> None:

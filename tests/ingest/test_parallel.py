@@ -153,3 +153,21 @@ def test_the_inspection_keeps_the_parts_only_under_its_limit():
     assert seen["names"] == {SHEET: "台账"}
     assert "parts" not in check_xlsx(data, "t.xlsx", keep=1_000)  # larger than that: nothing is kept
     assert "parts" not in check_xlsx(data, "t.xlsx")
+
+
+def test_a_workbook_with_a_large_and_a_small_sheet_reads_both(monkeypatch):
+    def two(wb, ws):
+        ledger(wb, ws)
+        small = wb.add_worksheet("说明")
+        small.write(0, 0, "本表由数字城管系统导出")
+
+    data = workbook(two)
+    monkeypatch.setattr(parallel, "PIECES", 1)
+    one = [(s.name, s.rows) for s in read_bytes(data, "t.xlsx").sheets]
+    monkeypatch.setattr(parallel, "PIECES", 2)
+    cut = []
+    real = parallel.read_in_pieces
+    monkeypatch.setattr(parallel, "read_in_pieces", lambda *a, **k: cut.append(real(*a, **k)) or cut[-1])
+    two_ = [(s.name, s.rows) for s in read_bytes(data, "t.xlsx").sheets]
+    assert [n for n, _ in two_] == ["台账", "说明"] and two_ == one
+    assert cut[0] is not None and cut[1] is None  # the ledger in pieces, the note read whole
