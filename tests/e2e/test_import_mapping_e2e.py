@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from campaign.config import ROOT
 from campaign.store import init_store
@@ -53,12 +54,20 @@ def choose_field(page, editor, row: int, label: str) -> None:
     """In the column editor, set 对应字段 of one row: select its first cell, step to the field, open the
     dropdown, type to filter and pick the option."""
     canvas = editor.locator("canvas").first
-    box = canvas.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 * (row + 1) + 17)
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    page.locator("#portal input[role=combobox]").wait_for()
+    dropdown = page.locator("#portal input[role=combobox]")
+    for attempt in range(3):  # on a busy machine the grid may take the first click before it is ready for keys
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + 30, box["y"] + 35 * (row + 1) + 17)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            dropdown.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.type(label)
     page.locator("#portal").get_by_role("option", name=label, exact=True).click()
     page.wait_for_timeout(300)
