@@ -12,7 +12,6 @@ import dataclasses
 import gc
 import hashlib
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +31,9 @@ __all__ = ["Frame", "ImportRefused", "ImportResult", "SheetInfo", "import_file",
 _TOTAL_EXACT = re.compile(r"^(全区|全市|全县|本周|本月|总)?(合计|小计|总计|累计|汇总)[:：]?$")
 _TOTAL_LOOSE = re.compile(r"^(全区|全市|全县|本周|本月)?(合计|小计|总计|累计|汇总)")
 _NOTE = re.compile(r"^(注|备注|说明|制表|填表|填报|审核|审核人|统计人|数据来源|联系人|负责人|签发|单位负责人)[:：]?")
+# the first characters the three patterns above can start with
+_FLAG_FIRST = pa.array(sorted({w[0] for p in (_TOTAL_EXACT, _TOTAL_LOOSE, _NOTE)
+                               for w in re.findall(r"[\u4e00-\u9fff]+", p.pattern)}), type=pa.string())
 
 
 def _tables(wb: Workbook, al: Aliases, cur, profile_name: str | None = None
@@ -215,16 +217,22 @@ def _cell_flags(fact: tuple[np.ndarray, np.ndarray], words: bool = True) -> dict
         out["empty"][:-1][is_str] = [not u.strip() for u in uniq[is_str]]
         return {k: v[codes] for k, v in out.items()}
     a = pc.utf8_trim_whitespace(pa.array(uniq[is_str], type=pa.string()))
-    squeezed = pc.replace_substring_regex(a, "[\\s\u3000]+", "")
-    short = pc.less_equal(pc.utf8_length(squeezed), 16)
 
     def np_(x: pa.Array) -> np.ndarray:
         return x.fill_null(False).to_numpy(zero_copy_only=False)
 
-    out["empty"][:-1][is_str] = np_(pc.equal(pc.utf8_length(squeezed), 0))
-    out["total"][:-1][is_str] = np_(pc.match_substring_regex(squeezed, _TOTAL_EXACT.pattern))
-    out["total_loose"][:-1][is_str] = np_(pc.and_(short, pc.match_substring_regex(squeezed, _TOTAL_LOOSE.pattern)))
-    out["note"][:-1][is_str] = np_(pc.match_substring_regex(a, _NOTE.pattern))
+    at = np.nonzero(is_str)[0]
+    out["empty"][at] = np_(pc.equal(pc.utf8_length(a), 0))
+    # only cells that start as a total or a note can be one (a column of 100,000 numbers is looked at once)
+    maybe = np_(pc.is_in(pc.utf8_slice_codeunits(a, 0, 1), value_set=_FLAG_FIRST))
+    if not maybe.any():
+        return {k: v[codes] for k, v in out.items()}
+    at, a = at[maybe], a.filter(pa.array(maybe))
+    squeezed = pc.replace_substring_regex(a, "[\\s\u3000]+", "")
+    short = pc.less_equal(pc.utf8_length(squeezed), 16)
+    out["total"][at] = np_(pc.match_substring_regex(squeezed, _TOTAL_EXACT.pattern))
+    out["total_loose"][at] = np_(pc.and_(short, pc.match_substring_regex(squeezed, _TOTAL_LOOSE.pattern)))
+    out["note"][at] = np_(pc.match_substring_regex(a, _NOTE.pattern))
     return {k: v[codes] for k, v in out.items()}
 
 
@@ -454,7 +462,6 @@ def _run(cur, data: bytes, file_name: str, kind: str | None = None, imported_by:
             res.refused = f"未知的数据类型「{kind}」，可选：{'、'.join(KINDS)}。"
             return res, False
     tainted = False
-    releasing = None
     gc_was_on = gc.isenabled()
     gc.disable()  # millions of short-lived cells: the cycle collector would rescan every live object many times
     try:
@@ -486,8 +493,6 @@ def _run(cur, data: bytes, file_name: str, kind: str | None = None, imported_by:
             res.quarantine, res.quarantine_rows = ctx.quarantine()
             res.quarantined = int(res.quarantine["_i"].nunique()) if len(res.quarantine) else 0
             res.quarantine = res.quarantine.drop(columns="_i")
-            if not extra:  # the file's cells are not needed any more: let them go while the store is written
-                releasing = _release(wb)
             res.name_flags = ctx.name_flags
             res.import_id = log.next_import_id(cur)
             res.previous_import = log.previous_import(cur, res.file_hash)
@@ -536,21 +541,10 @@ def _run(cur, data: bytes, file_name: str, kind: str | None = None, imported_by:
         res.accepted = res.updated = res.unchanged = 0
         res.prepared = None
     finally:
-        if releasing is not None:
-            releasing.join()
         if gc_was_on:
             gc.enable()
     res.seconds = time.perf_counter() - t0
     return res, tainted
-
-
-def _release(wb: Workbook) -> threading.Thread:
-    """Empty the workbook's rows on a thread of its own: a million cells take a fifth of a second to free,
-    time the import otherwise spends waiting for the store to write (DuckDB works outside Python's lock)."""
-    rows = [sh.rows for sh in wb.sheets]
-    t = threading.Thread(target=lambda: [r.clear() for r in rows], name="release-cells", daemon=True)
-    t.start()
-    return t
 
 
 PREPARE_MAX_ROWS = 200_000  # a check keeps at most this many rows ready (150,000 rows of a ledger: about 32 MB); larger files are read again

@@ -17,6 +17,7 @@ Old .xls and .ods files cannot be scanned this way; they are parsed in a child p
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -69,12 +70,17 @@ class Refused(Exception):
     """The workbook is unsafe to parse; the message (Chinese) says what is wrong."""
 
 
-def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None, keep: int = 0) -> dict:
+def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None, keep: int = 0,
+               defer: int | None = None) -> dict:
     """Inspect an .xlsx (a zip) before parsing. Returns what was measured ({"inflated": bytes, "sheets":
     {part: (rows, columns)}}, columns exact from AA on, else 26 as a bound); raises ``Refused`` with a Chinese
-    message naming what is wrong. With ``keep``, a workbook that inflates to at most ``keep`` bytes in all
-    also comes back inflated ({"parts": {part: bytes}, "names": {worksheet part: sheet name}}), for a reader
-    that would otherwise inflate it again."""
+    message naming what is wrong.
+
+    With ``keep``, a workbook that inflates to at most ``keep`` bytes in all also comes back inflated
+    ({"parts": {part: bytes}, "names": {worksheet part: sheet name}}), for a reader that would otherwise
+    inflate it again. With ``defer`` too, a kept worksheet of at least ``defer`` bytes is not scanned here:
+    it comes back in {"deferred": {part: SheetLimit}}, and the reader must scan it (or each piece of it)
+    with its SheetLimit before anything parses it. Everything is scanned here when the parts are not kept."""
     mb = upload_limit_mb() if limit_mb is None else limit_mb
     part_cap, cells_cap = inflate_limit(mb), cell_limit(mb)
     try:
@@ -84,18 +90,30 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None, keep:
         return {"inflated": 0, "sheets": {}}  # not a readable zip: the reader refuses it with its own message
     total, sheets = 0, {}
     parts: dict[str, bytes] | None = {} if keep > 0 else None
+    deferred: dict[str, SheetLimit] = {}
     names = _sheet_names(z)
+
+    def let_go() -> None:
+        """The parts will not be kept: what was left to the reader is scanned now."""
+        nonlocal parts
+        for part, limit in deferred.items():
+            sheets[part] = limit.scan(parts[part])
+        deferred.clear()
+        parts = None
+
     for info in infos:
         claimed = info.file_size
         if claimed > part_cap:
             raise Refused(_too_big(file_name, info.filename, claimed, mb))
         is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        keeping = parts is not None
         try:
-            inflated, dims, content = _inflate(data, z, info, part_cap, scan=is_sheet, keep=parts is not None)
+            inflated, dims, content = _inflate(data, z, info, part_cap, scan=is_sheet and not keeping, keep=keeping)
         except _Overflow:
             raise Refused(_too_big(file_name, info.filename, part_cap + 1, mb)) from None
         except (zipfile.BadZipFile, zlib.error, RuntimeError, ValueError, OSError, EOFError, NotImplementedError):
-            parts = None  # a damaged part: calamine reports the damage itself, reading the file as it came
+            if parts is not None:  # a damaged part: calamine reports the damage itself, reading the file as it came
+                let_go()
             continue
         if inflated > 1_000_000 and inflated > MAX_RATIO * max(1, info.compress_size):
             raise Refused(f"文件「{file_name}」不能导入：其中的部件 {info.filename} 压缩了 "
@@ -105,24 +123,51 @@ def check_xlsx(data: bytes, file_name: str, limit_mb: float | None = None, keep:
         total += inflated
         if total > part_cap:
             raise Refused(_too_big(file_name, "全部内容", total, mb))
+        limit = SheetLimit(file_name, names.get(info.filename, _sheet_label(info.filename)), cells_cap)
+        if keeping and is_sheet:
+            if defer is not None and inflated >= defer and info.filename not in parts:
+                deferred[info.filename] = limit
+            else:
+                dims = limit.scan(content)
         if parts is not None:
-            if total > keep or info.filename in parts:
-                parts = None  # too large to hold, or a part named twice: the reader reads the file as it came
+            if info.filename in parts:
+                let_go()  # a part named twice: the reader reads the file as it came
             else:
                 parts[info.filename] = content
+                if total > keep:
+                    let_go()  # too large to hold
         if dims is not None:
-            rows, cols = dims
             sheets[info.filename] = dims
-            if rows * cols > cells_cap:
-                span = f"{rows:,} 行 × {cols:,} 列（最远到 {_ref(rows, cols)}）" if cols > 26 else f"{rows:,} 行"
-                raise Refused(f"文件「{file_name}」不能导入：工作表「{names.get(info.filename, _sheet_label(info.filename))}」的使用范围达 "
-                              f"{span}，超过上限 {cells_cap:,} 个单元格。"
-                              "通常是远处某个单元格误存了内容或格式：请在 Excel 中删除数据区以外的行和列"
-                              "（或只复制数据区到新工作簿）后再导入。")
+            limit.check(*dims)
     out = {"inflated": total, "sheets": sheets}
     if parts is not None:
-        out["parts"], out["names"] = parts, names
+        out["parts"], out["names"], out["deferred"] = parts, names, deferred
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetLimit:
+    """The cell limit of one worksheet, for XML held in memory and parsed later: ``scan`` the bytes a parser
+    will read (a whole sheet, or a piece of one) before it reads them; ``check`` a range put together from
+    pieces before it is filled in."""
+    file_name: str
+    label: str
+    cells_cap: int
+
+    def scan(self, xml: bytes) -> tuple[int, int]:
+        sc = _Scan()
+        sc.feed(xml)
+        dims = sc.dims()
+        self.check(*dims)
+        return dims
+
+    def check(self, rows: int, cols: int) -> None:
+        if rows * cols > self.cells_cap:
+            span = f"{rows:,} 行 × {cols:,} 列（最远到 {_ref(rows, cols)}）" if cols > 26 else f"{rows:,} 行"
+            raise Refused(f"文件「{self.file_name}」不能导入：工作表「{self.label}」的使用范围达 "
+                          f"{span}，超过上限 {self.cells_cap:,} 个单元格。"
+                          "通常是远处某个单元格误存了内容或格式：请在 Excel 中删除数据区以外的行和列"
+                          "（或只复制数据区到新工作簿）后再导入。")
 
 
 class _Overflow(Exception):
@@ -155,41 +200,50 @@ def _chunks(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo):
             yield chunk
 
 
+class _Scan:
+    """The furthest row and column a worksheet's XML names, read a chunk at a time."""
+
+    def __init__(self) -> None:
+        self.max_row = self.max_col = self.rows_seen = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.tail + chunk
+        rows = _ROW.findall(buf)
+        if rows:
+            self.max_row = max(self.max_row, max(map(int, rows)))
+        self.rows_seen += chunk.count(b"<row") + chunk.count(b":row")  # at least every row written
+        for ref in _FAR.findall(buf):
+            letters = ref.rstrip(b"0123456789")
+            self.max_col = max(self.max_col, column_number(letters))
+            self.max_row = max(self.max_row, int(ref[len(letters):]))
+        self.tail = buf[-_OVERLAP:]
+
+    def dims(self) -> tuple[int, int]:
+        # a row without a reference follows the one before it: never further than the furthest named row plus
+        # every row written (counted loosely: rowBreaks and closing </x:row> tags are counted too)
+        rows = self.max_row if self.rows_seen <= self.max_row else self.max_row + self.rows_seen
+        # columns A–Z are not looked for one by one: a sheet without a cell in AA or further counts as 26 wide
+        return rows, max(self.max_col, 26) if rows else self.max_col
+
+
 def _inflate(data: bytes, z: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, scan: bool,
              keep: bool = False) -> tuple[int, tuple[int, int] | None, bytes | None]:
     """Inflate one part as a stream, at most ``cap`` bytes; for a worksheet also find the furthest row and
     column it names; with ``keep`` also return the inflated bytes."""
     kept: list[bytes] | None = [] if keep else None
+    sc = _Scan() if scan else None
     n = 0
-    max_row = max_col = 0
-    rows_seen = 0
-    tail = b""
     for chunk in _chunks(data, z, info):
         n += len(chunk)
         if n > cap:
             raise _Overflow
         if kept is not None:
             kept.append(chunk)
-        if not scan:
-            continue
-        buf = tail + chunk
-        rows = _ROW.findall(buf)
-        if rows:
-            max_row = max(max_row, max(map(int, rows)))
-        rows_seen += chunk.count(b"<row") + chunk.count(b":row")  # at least every row written
-        for ref in _FAR.findall(buf):
-            letters = ref.rstrip(b"0123456789")
-            max_col = max(max_col, column_number(letters))
-            max_row = max(max_row, int(ref[len(letters):]))
-        tail = buf[-_OVERLAP:]
+        if sc is not None:
+            sc.feed(chunk)
     content = None if kept is None else b"".join(kept)
-    if not scan:
-        return n, None, content
-    # a row without a reference follows the one before it: never further than the furthest named row plus
-    # every row written (counted loosely: rowBreaks and closing </x:row> tags are counted too)
-    rows = max_row if rows_seen <= max_row else max_row + rows_seen
-    # columns A–Z are not looked for one by one: a sheet without a cell in AA or further counts as 26 wide
-    return n, (rows, max(max_col, 26) if rows else max_col), content
+    return n, None if sc is None else sc.dims(), content
 
 
 def _ref(rows: int, cols: int) -> str:

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import python_calamine as pc
 
+from campaign.ingest.guard import Refused, SheetLimit
+
 SPLIT_MIN_BYTES = 8_000_000    # a worksheet's XML below this (about 15,000 rows) is read in one piece
 KEEP_MAX_BYTES = 160_000_000   # the inspection keeps the inflated parts for this only up to this size in all
 PIECES = max(1, min(4, os.cpu_count() or 1))
@@ -41,9 +43,11 @@ def cuts_of(xml: bytes, n: int) -> list[int] | None:
     if closed is None or closed.start() < opened.end():
         return None
     start, end = opened.end(), closed.start()
+    # earlier pieces a little larger: the later ones wait for the earlier ones' scans (which hold Python's lock)
+    weights = [1 + 0.3 * (n - 1 - k) for k in range(n)]
     cuts = []
     for k in range(1, n):
-        m = _ROW_END.search(xml, start + (end - start) * k // n, end)
+        m = _ROW_END.search(xml, start + int((end - start) * sum(weights[:k]) / sum(weights)), end)
         if m is None:
             break
         if cuts and m.end() <= cuts[-1]:
@@ -67,12 +71,16 @@ def outline(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _piece(parts: dict[str, bytes], sheet_part: str, sheet: str, xml: bytes, bounds: list[int], k: int):
-    """Piece ``k`` of the sheet (everything around <sheetData> with the k-th run of rows) written as a small
-    uncompressed workbook and parsed: (first row, first column, last column, rows, merged ranges) or None
-    when the piece holds no cell. Runs on a worker thread; calamine releases the lock while it parses."""
+def _piece(parts: dict[str, bytes], sheet_part: str, sheet: str, xml: bytes, bounds: list[int], k: int,
+           limit: SheetLimit | None):
+    """Piece ``k`` of the sheet (everything around <sheetData> with the k-th run of rows), scanned with ``limit``
+    when the sheet is not scanned yet, written as a small uncompressed workbook and parsed: (first row, first
+    column, last column, rows, merged ranges) or None when the piece holds no cell. Runs on a worker thread;
+    calamine releases Python's lock while it parses, so one piece is scanned while another is parsed."""
     view = memoryview(xml)
     body = b"".join((view[:bounds[0]], view[bounds[k]:bounds[k + 1]], view[bounds[-1]:]))
+    if limit is not None:
+        limit.scan(body)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for name, content in parts.items():
@@ -95,10 +103,12 @@ def _piece(parts: dict[str, bytes], sheet_part: str, sheet: str, xml: bytes, bou
         (sh.merged_cell_ranges or []) if k == 0 else []
 
 
-def read_in_pieces(parts: dict[str, bytes], sheet_part: str, sheet: str,
+def read_in_pieces(parts: dict[str, bytes], sheet_part: str, sheet: str, limit: SheetLimit | None = None,
                    pieces: int | None = None) -> tuple[list[list], list] | None:
     """(rows, merged ranges) of one worksheet, read in up to ``pieces`` pieces (default ``PIECES``) on as many
-    threads; None when it is better or safer read whole."""
+    threads; None when it is better or safer read whole. A sheet not scanned yet comes with its ``limit``:
+    each piece is scanned before it is parsed, and the range they make together is checked before it is
+    filled in (guard.Refused)."""
     pieces = PIECES if pieces is None else pieces
     xml = parts.get(sheet_part)
     if pieces < 2 or xml is None or len(xml) < SPLIT_MIN_BYTES:
@@ -108,13 +118,18 @@ def read_in_pieces(parts: dict[str, bytes], sheet_part: str, sheet: str,
         return None
     try:
         with ThreadPoolExecutor(len(bounds) - 1) as ex:
-            got = list(ex.map(lambda k: _piece(parts, sheet_part, sheet, xml, bounds, k), range(len(bounds) - 1)))
+            got = list(ex.map(lambda k: _piece(parts, sheet_part, sheet, xml, bounds, k, limit),
+                              range(len(bounds) - 1)))
+    except Refused:
+        raise
     except Exception:  # a piece calamine cannot read on its own: the sheet is read whole
         return None
     got = [g for g in got if g is not None]
-    if not got:
-        return [], []
+    if not got:  # a large sheet with no cell in any piece: not as expected, read whole
+        return None
     width = 1 + max(g[2] for g in got)
+    if limit is not None:
+        limit.check(max(g[0] + len(g[3]) for g in got), width)
     rows: list[list] = []
     merged = got[0][4]
     for r0, c0, c1, piece, _ in got:

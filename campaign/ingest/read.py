@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import python_calamine as pc
 
+from campaign.ingest import guard
+
 EXCEL_EXT = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 
 
@@ -85,7 +87,7 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
     """An .xlsx is inspected (guard.check_xlsx) and then parsed here, a large sheet on several cores from the
     parts the inspection inflated (campaign.ingest.parallel); an .xls or .ods, which cannot be inspected that
     way, is parsed in a child process with a memory ceiling."""
-    from campaign.ingest import guard, parallel
+    from campaign.ingest import parallel
 
     try:
         if fmt != "xlsx":
@@ -95,11 +97,10 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
                     _fill_merged(rows, merged)
                 sheets.append(Sheet(name, rows))
             return Workbook(file_name, fmt, sheets)
-        seen = guard.check_xlsx(data, file_name, keep=parallel.KEEP_MAX_BYTES)
+        seen = guard.check_xlsx(data, file_name, keep=parallel.KEEP_MAX_BYTES, defer=parallel.SPLIT_MIN_BYTES)
+        read = calamine_sheets(data, file_name, seen.get("parts"), seen.get("names"), seen.get("deferred"))
     except guard.Refused as e:
         raise ImportRefused(str(e)) from None
-    try:
-        read = calamine_sheets(data, file_name, seen.get("parts"), seen.get("names"))
     except MemoryError:
         raise ImportRefused(f"文件「{file_name}」太大，读取时内存不足，请按月或按街道拆分后分别导入。") from None
     sheets = []
@@ -111,14 +112,19 @@ def _read_workbook(data: bytes, file_name: str, fmt: str) -> Workbook:
 
 
 def calamine_sheets(data: bytes, file_name: str, parts: dict[str, bytes] | None = None,
-                    names: dict[str, str] | None = None) -> list[tuple[str, list[list], list]]:
+                    names: dict[str, str] | None = None,
+                    deferred: dict[str, guard.SheetLimit] | None = None) -> list[tuple[str, list[list], list]]:
     """[(sheet name, rows of cells, merged ranges)] of every worksheet, as python-calamine reads them;
-    ImportRefused (Chinese) when the workbook is locked or cannot be read. Given the workbook's ``parts``
-    inflated and its worksheet ``names`` ({part: name}), a large sheet is read in pieces on several cores, and
-    the whole workbook is opened only for a sheet read whole."""
+    ImportRefused (Chinese) when the workbook is locked or cannot be read.
+
+    Given the workbook's ``parts`` inflated and its worksheet ``names`` ({part: name}), a large sheet is read in
+    pieces on several cores, and the whole workbook is opened only for a sheet read whole. A sheet the
+    inspection ``deferred`` is scanned here, piece by piece as each is parsed; before anything is read whole,
+    every deferred sheet is scanned whole (guard.Refused when one is too large)."""
     from campaign.ingest.parallel import outline, read_in_pieces
 
     part_of = {name: part for part, name in (names or {}).items()} if parts else {}
+    deferred = dict(deferred or {})
     book = _open(outline(parts) if parts else data, file_name)
     whole = None if parts else book
     out = []
@@ -126,13 +132,19 @@ def calamine_sheets(data: bytes, file_name: str, parts: dict[str, bytes] | None 
         for meta in book.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
-            got = read_in_pieces(parts, part_of[meta.name], meta.name) if meta.name in part_of else None
-            if got is None:
+            part = part_of.get(meta.name)
+            got = read_in_pieces(parts, part, meta.name, deferred.get(part)) if part else None
+            if got is not None:
+                deferred.pop(part, None)
+            else:
+                for p, limit in list(deferred.items()):  # calamine may read any part: all are scanned first
+                    limit.scan(parts[p])
+                    del deferred[p]
                 whole = whole or _open(data, file_name)
                 sh = whole.get_sheet_by_name(meta.name)
                 got = sh.to_python(skip_empty_area=False), sh.merged_cell_ranges or []
             out.append((meta.name, *got))
-    except (MemoryError, ImportRefused):
+    except (MemoryError, ImportRefused, guard.Refused):
         raise
     except Exception as e:
         raise ImportRefused(f"文件「{file_name}」读取失败，可能已损坏（{type(e).__name__}）。") from None

@@ -171,3 +171,61 @@ def test_a_workbook_with_a_large_and_a_small_sheet_reads_both(monkeypatch):
     two_ = [(s.name, s.rows) for s in read_bytes(data, "t.xlsx").sheets]
     assert [n for n, _ in two_] == ["台账", "说明"] and two_ == one
     assert cut[0] is not None and cut[1] is None  # the ledger in pieces, the note read whole
+
+
+# --- a sheet read in pieces is scanned piece by piece: nothing unscanned is ever parsed ---------------------------
+def far_in_second_half(wb, ws):
+    ledger(wb, ws)
+    ws.write(699, 16383, "远")  # XFD700, after the last row: in the second half (700 × 16,384 cells)
+
+
+def test_a_far_cell_in_a_later_piece_is_refused_before_that_piece_is_parsed(monkeypatch):
+    from campaign.ingest.read import ImportRefused
+
+    parsed = []
+    real = parallel.pc.CalamineWorkbook.from_filelike
+    monkeypatch.setattr(parallel.pc.CalamineWorkbook, "from_filelike",
+                        staticmethod(lambda f: parsed.append(1) or real(f)))
+    seen = check_xlsx(workbook(far_in_second_half), "t.xlsx", keep=parallel.KEEP_MAX_BYTES, defer=1_000)
+    assert SHEET in seen["deferred"] and SHEET not in seen["sheets"]  # left to the reader
+    with pytest.raises(Exception) as e:
+        parallel.read_in_pieces(dict(seen["parts"]), SHEET, "台账", seen["deferred"][SHEET], pieces=2)
+    assert "台账" in str(e.value) and "XFD" in str(e.value)
+    assert len(parsed) <= 1  # the first piece at most; never the one with the far cell
+    with pytest.raises(ImportRefused, match="工作表「台账」的使用范围达"):
+        read_bytes(workbook(far_in_second_half), "t.xlsx")
+
+
+def test_pieces_that_are_each_small_but_far_together_are_refused_before_they_are_joined():
+    def wide_then_deep(wb, ws):
+        ws.write_row(0, 0, ["编号", "街道"])
+        ws.write(1, 2000, "宽")  # column BXY in the first rows
+        for i in range(2, 400):
+            ws.write_row(i, 0, [f"A{i}", "北关街道"])
+        ws.write(5999, 0, "深")  # row 6000 in the last piece
+
+    data = workbook(wide_then_deep)
+    seen = check_xlsx(data, "t.xlsx", limit_mb=5, keep=parallel.KEEP_MAX_BYTES, defer=1_000)  # 1,000,000 cells
+    limit = seen["deferred"][SHEET]
+    assert limit.cells_cap == 1_000_000
+    with pytest.raises(Exception, match="6,000 行 × 2,001 列"):  # 12 million cells once joined
+        parallel.read_in_pieces(dict(seen["parts"]), SHEET, "台账", limit, pieces=2)
+    assert check_xlsx(data, "t.xlsx", limit_mb=100)["sheets"][SHEET] == (6000, 2001)  # as one scan measures it
+
+
+def test_a_deferred_sheet_that_cannot_be_cut_is_scanned_whole_before_it_is_read():
+    from campaign.ingest.read import ImportRefused
+
+    data = rewrite_sheet(workbook(far_in_second_half), lambda x: re.sub(rb'(<row) r="\d+"', rb"\1", x))
+    with pytest.raises(ImportRefused, match="使用范围达"):
+        read_bytes(data, "t.xlsx")
+
+
+def test_parts_too_large_to_keep_are_scanned_by_the_inspection_itself():
+    from campaign.ingest.guard import Refused
+
+    data = workbook(far_in_second_half)
+    with pytest.raises(Refused, match="XFD"):
+        check_xlsx(data, "t.xlsx", keep=1_000, defer=1_000)  # nothing kept, so nothing left to the reader
+    seen = check_xlsx(workbook(ledger), "t.xlsx", keep=1_000, defer=1_000)
+    assert "parts" not in seen and "deferred" not in seen and seen["sheets"][SHEET] == (402, 26)
