@@ -156,7 +156,9 @@ class SheetLimit:
 
     def scan(self, xml: bytes) -> tuple[int, int]:
         sc = _Scan()
-        sc.feed(xml)
+        view = memoryview(xml)
+        for at in range(0, len(view), CHUNK):  # a chunk at a time: Python's lock is let go between chunks
+            sc.feed(view[at:at + CHUNK].tobytes())
         dims = sc.dims()
         self.check(*dims)
         return dims

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -72,26 +73,33 @@ def outline(parts: dict[str, bytes]) -> bytes:
 
 
 def _piece(parts: dict[str, bytes], sheet_part: str, sheet: str, xml: bytes, bounds: list[int], k: int,
-           limit: SheetLimit | None):
-    """Piece ``k`` of the sheet (everything around <sheetData> with the k-th run of rows), scanned with ``limit``
-    when the sheet is not scanned yet, written as a small uncompressed workbook and parsed: (first row, first
-    column, last column, rows, merged ranges) or None when the piece holds no cell. Runs on a worker thread;
-    calamine releases Python's lock while it parses, so one piece is scanned while another is parsed."""
-    view = memoryview(xml)
-    body = b"".join((view[:bounds[0]], view[bounds[k]:bounds[k + 1]], view[bounds[-1]:]))
-    if limit is not None:
-        limit.scan(body)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        for name, content in parts.items():
-            if name == sheet_part:
-                content = body
-            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                content = _EMPTY_SHEET  # only one sheet is read from each piece
-            z.writestr(name, content)
+           limit: SheetLimit | None, turns: list[threading.Event]):
+    """Piece ``k`` of the sheet (everything around <sheetData> with the k-th run of rows) written as a small
+    uncompressed workbook, scanned with ``limit`` when the sheet is not scanned yet, and parsed: (first row,
+    first column, last column, rows, merged ranges), or None when the piece holds no cell.
+
+    Runs on a worker thread. Pieces are scanned one after another in order (``turns``), and a piece is parsed
+    only once it is scanned: calamine works outside Python's lock, so the first piece is parsed while the next
+    is scanned (the scan holds the lock)."""
+    try:
+        view = memoryview(xml)
+        body = b"".join((view[:bounds[0]], view[bounds[k]:bounds[k + 1]], view[bounds[-1]:]))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            for name, content in parts.items():
+                if name == sheet_part:
+                    content = body
+                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    content = _EMPTY_SHEET  # only one sheet is read from each piece
+                z.writestr(name, content)
+        out.seek(0)
+        book = pc.CalamineWorkbook.from_filelike(out)  # shared strings and styles: no cell is read yet
+        if limit is not None:
+            turns[k].wait()
+            limit.scan(body)
+    finally:
+        turns[k + 1].set()  # whatever happened here, the next piece goes on (it scans its own bytes)
     del body
-    out.seek(0)
-    book = pc.CalamineWorkbook.from_filelike(out)
     try:
         sh = book.get_sheet_by_name(sheet)
     finally:
@@ -116,10 +124,12 @@ def read_in_pieces(parts: dict[str, bytes], sheet_part: str, sheet: str, limit: 
     bounds = cuts_of(xml, pieces)
     if bounds is None:
         return None
+    n = len(bounds) - 1
+    turns = [threading.Event() for _ in range(n + 1)]
+    turns[0].set()
     try:
-        with ThreadPoolExecutor(len(bounds) - 1) as ex:
-            got = list(ex.map(lambda k: _piece(parts, sheet_part, sheet, xml, bounds, k, limit),
-                              range(len(bounds) - 1)))
+        with ThreadPoolExecutor(n) as ex:
+            got = list(ex.map(lambda k: _piece(parts, sheet_part, sheet, xml, bounds, k, limit, turns), range(n)))
     except Refused:
         raise
     except Exception:  # a piece calamine cannot read on its own: the sheet is read whole
