@@ -273,7 +273,7 @@ def run_bench(rows: int, runs: int = 5, pages: bool = True, extras: bool = True,
         res.pages = time_pages(db, runs)
         log(f"页面 {len(res.pages)} 个：最慢 p95 {max(v['p95_ms'] for v in res.pages.values()):.0f} ms")
     if extras:
-        res.import_rows_per_s = _import_rows_per_s(2_000 if smoke else 100_000, 1 if smoke else 3)
+        res.import_rows_per_s = _import_rows_per_s(2_000 if smoke else 100_000, 1 if smoke else 5)
         log(f"导入 10 万行：xlsx {res.import_rows_per_s['xlsx']:,.0f} 行/秒，csv {res.import_rows_per_s['csv']:,.0f} 行/秒")
         from campaign.ingest.bench import matching_ms
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import shutil
 import subprocess
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -44,6 +46,17 @@ def write_xlsx(path: Path, header: list[str], rows: list[list], title: str | Non
                     ws.write(i, j, v)
     wb.close()
     return path
+
+
+def rewrite(data: bytes, part: str, change) -> bytes:
+    """The same workbook with one part's XML changed."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info)
+            z.writestr(info.filename, change(body) if info.filename == part else body)
+    return out.getvalue()
 
 
 def write_merged_ledger(path: Path, rows: list[list], title: str = "临江区创城第12周督查问题清单") -> Path:

@@ -19,6 +19,7 @@ from campaign.ingest import import_file
 from campaign.ingest.bench import ledger_rows, write_xlsx
 from campaign.ingest.guard import Refused, cell_limit, check_xlsx, column_number, read_in_child
 from campaign.ingest.read import ImportRefused, read_bytes
+from tests.ingest.conftest import rewrite
 
 
 def small_xlsx(far: tuple[int, int] | None = None, sheet: str = "问题台账") -> bytes:
@@ -31,17 +32,6 @@ def small_xlsx(far: tuple[int, int] | None = None, sheet: str = "问题台账") 
         ws.write(far[0], far[1], "x")
     wb.close()
     return b.getvalue()
-
-
-def rewrite(data: bytes, part: str, change) -> bytes:
-    """The same workbook with one part's XML changed."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = src.read(info)
-            z.writestr(info.filename, change(body) if info.filename == part else body)
-    return out.getvalue()
 
 
 SHEET = "xl/worksheets/sheet1.xml"

@@ -17,6 +17,7 @@ from campaign.ingest.bench import ledger_rows, write_xlsx
 from campaign.ingest.guard import check_xlsx
 from campaign.ingest.read import calamine_sheets, read_bytes
 from campaign.store import init_store
+from tests.ingest.conftest import rewrite
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -104,18 +105,8 @@ def test_the_import_of_a_ledger_read_in_pieces_equals_the_import_read_whole(tmp_
     assert stores[0] == stores[1]
 
 
-def rewrite_sheet(data: bytes, change) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in src.infolist():
-            body = src.read(info)
-            z.writestr(info.filename, change(body) if info.filename == SHEET else body)
-    return out.getvalue()
-
-
 def test_rows_without_their_number_are_read_whole(monkeypatch):
-    data = rewrite_sheet(workbook(ledger), lambda x: re.sub(rb'(<row) r="\d+"', rb"\1", x))
+    data = rewrite(workbook(ledger), SHEET, lambda x: re.sub(rb'(<row) r="\d+"', rb"\1", x))
     whole, got = whole_and_pieces(data, 2)
     assert got is None  # a piece could not tell where its rows are
     read = read_bytes(data, "t.xlsx").sheets[0].rows
@@ -129,7 +120,7 @@ def test_rows_out_of_order_are_read_whole():
         rows = re.findall(rb"<row .*?</row>", x, re.S)
         return x.replace(rows[-1], b"").replace(rows[0], rows[-1] + rows[0])
 
-    whole, got = whole_and_pieces(rewrite_sheet(workbook(ledger), swap), 2)
+    whole, got = whole_and_pieces(rewrite(workbook(ledger), SHEET, swap), 2)
     assert got is None
 
 
@@ -227,7 +218,7 @@ def test_pieces_that_are_each_small_but_far_together_are_refused_before_they_are
 def test_a_deferred_sheet_that_cannot_be_cut_is_scanned_whole_before_it_is_read():
     from campaign.ingest.read import ImportRefused
 
-    data = rewrite_sheet(workbook(far_in_second_half), lambda x: re.sub(rb'(<row) r="\d+"', rb"\1", x))
+    data = rewrite(workbook(far_in_second_half), SHEET, lambda x: re.sub(rb'(<row) r="\d+"', rb"\1", x))
     with pytest.raises(ImportRefused, match="使用范围达"):
         read_bytes(data, "t.xlsx")
 
