@@ -497,8 +497,8 @@ def _fix_alpha(model: Model, fixes: list[Setting]) -> tuple[np.ndarray, dict]:
     return alpha, info
 
 
-def project(model: Model, settings: list[Setting]) -> Projection:
-    """The round's total, rates and rank with the settings applied (none: the round as it was)."""
+def lift_alpha(model: Model, settings: list[Setting]) -> tuple[np.ndarray, list[dict], list[str]]:
+    """The share α of its gap each unit closes under the settings, one effects row per setting, warnings."""
     alpha = np.zeros(len(model.value))
     rows, warnings = [], []
     gap, ppv = model.gap, model.ppv
@@ -523,7 +523,13 @@ def project(model: Model, settings: list[Setting]) -> Projection:
                          problems=info["problems"], sites=info["sites"]))
         if info["groups"] == 0:
             warnings.append("所选未整改问题所在的街道和标准本轮均未抽到，或已达标，不影响得分")
-    new = np.where(alpha > 0, model.value + alpha * gap, model.value)
+    return alpha, rows, warnings
+
+
+def project(model: Model, settings: list[Setting]) -> Projection:
+    """The round's total, rates and rank with the settings applied (none: the round as it was)."""
+    alpha, rows, warnings = lift_alpha(model, settings)
+    new = np.where(alpha > 0, model.value + alpha * model.gap, model.value)
     obs = model.obs.assign(score=new[:model.n_obs])
     survey = model.survey.assign(rate=new[model.n_obs:])
     rates = scoring.standard_rates(model.standards, obs, survey)
