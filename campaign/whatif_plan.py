@@ -145,9 +145,10 @@ def action_table(model: Model, ap: ActionPlan, start: date, assessment: date | N
     return pd.DataFrame({
         "序号": range(1, len(a) + 1), "责任单位": base["责任单位"].fillna("（未定）"),
         "街道": [p[0] for p in places], "点位类型": [p[1] for p in places], "整改项": base["整改项"],
-        "测评方式": base["测评方式"], "当前达标率": base["当前达标率"], "目标达标率": base["目标达标率"],
-        "增分": base["增分"], f"工作量（{plan.effort_unit}）": base[f"工作量（{plan.effort_unit}）"],
-        "工作日": dates["days"], "完成时限": dates["due"], "备注": dates["note"]})
+        "完成时限": dates["due"], "工作日": dates["days"],
+        "当前达标率": base["当前达标率"], "目标达标率": base["目标达标率"], "增分": base["增分"],
+        f"工作量（{plan.effort_unit}）": base[f"工作量（{plan.effort_unit}）"], "测评方式": base["测评方式"],
+        "备注": dates["note"]})
 
 
 # ---------------------------------------------------------------------------------------------- words
@@ -233,7 +234,7 @@ def workbook(model: Model, ap: ActionPlan, table: pd.DataFrame, note: str, made:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd",
                         engine_kwargs={"options": {"strings_to_formulas": False}}) as xw:
-        for sheet, df, widths in (("整改方案", table, [5, 18, 14, 16, 34, 9, 10, 10, 8, 11, 7, 11, 30]),
+        for sheet, df, widths in (("整改方案", table, [5, 18, 12, 14, 40, 11, 7, 10, 10, 8, 11, 9, 34]),
                                   ("按责任单位", by_dept, [18, 6, 8, 11, 11, 8]),
                                   ("说明", about, [14, 90])):
             df.to_excel(xw, sheet_name=sheet, index=False)

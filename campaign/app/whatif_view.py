@@ -49,19 +49,19 @@ def plan_section(model: whatif.Model, round_id: int, settings: list[whatif.Setti
         st.warning(f"{late} 项整改在下次测评前做不完（见“备注”）：需提前部署或加派力量。")
     st.dataframe(whatif.plan_by_department(plan), hide_index=True, width="stretch")
     unit = f"工作量（{plan.effort_unit}）"
-    st.dataframe(table, hide_index=True, width="stretch", height=420,
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 35 * (len(table) + 1) + 3),
                  column_config={"序号": st.column_config.NumberColumn(width="small"),
-                                "整改项": st.column_config.TextColumn(width="medium"),
+                                "整改项": st.column_config.TextColumn(width="large"),
                                 "当前达标率": st.column_config.NumberColumn(format="%.1f%%"),
                                 "目标达标率": st.column_config.NumberColumn(format="%.1f%%"),
                                 unit: st.column_config.NumberColumn(format="%.1f"),
                                 "完成时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
-    c = st.columns([1, 1, 3])
-    c[0].download_button("下载方案（Excel）", wp.workbook(model, ap, table, note),
+    row = st.container(horizontal=True)
+    row.download_button("下载方案（Excel）", wp.workbook(model, ap, table, note),
                          file_name=f"最省方案_{model.round_name}_{today:%Y%m%d}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          icon=":material/download:", on_click="ignore")
-    c[1].button("把方案载入上面的推演", on_click=load, args=(whatif.format_scenario(ap.settings),))
+    row.button("把方案载入上面的推演", on_click=load, args=(whatif.format_scenario(ap.settings),))
 
 
 def _save(name: str, settings, replace: bool) -> None:
@@ -92,11 +92,11 @@ def save_section(model: whatif.Model, settings: list[whatif.Setting], text: str,
             if pending:
                 st.warning(f"{pending['message']}。要用当前设定（{wp.scenario_words(pending['text'], model)}）"
                            "覆盖它吗？")
-                b = st.columns([1, 1, 3])
-                if b[0].button("覆盖", type="primary", key="wi_overwrite_yes"):
+                b = st.container(horizontal=True)
+                if b.button("覆盖", type="primary", key="wi_overwrite_yes"):
                     _save(pending["name"], pending["text"], replace=True)
                     st.rerun()
-                if b[1].button("取消", key="wi_overwrite_no"):
+                if b.button("取消", key="wi_overwrite_no"):
                     ss.pop("wi_overwrite", None)
                     st.rerun()
     saved = ui.metric("whatif.scenarios")
