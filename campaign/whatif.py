@@ -1085,14 +1085,20 @@ def run_cli(db: Path | str, round_id: int | None, sets: list[str], fixes: list[s
         if bad:
             raise WhatIfError("；".join(w.removesuffix("，已忽略") for w in bad))
         p = project(model, settings)
-        plan = None
+        plan = start = None
         if target_score is not None or target_rank is not None:
+            from campaign.whatif_plan import plan_from  # the plan starts from the settings given
+
             effort = load_effort(effort_file) if effort_file else load_effort()
-            plan = optimize(model, target_score, target_rank, effort, max_actions)
+            ap = plan_from(model, settings, target_score, target_rank, effort, max_actions)
+            plan, start = ap.plan, ap
     except (WhatIfError, duckdb.Error) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     out = result_json(model, p, plan)
+    if start is not None:
+        out.update(plan_start_total=round(start.start_total, 6), plan_message=start.message,
+                   plan_scenario=format_scenario(start.settings))
     if as_json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
@@ -1103,7 +1109,7 @@ def run_cli(db: Path | str, round_id: int | None, sets: list[str], fixes: list[s
     for w in p.warnings:
         print("提示：", w)
     if plan is not None:
-        print(plan.message)
+        print(start.message)
         for r in plan.actions.itertuples():
             print(f"  {r.department}\t{r.street or '区级'}\t{r.key}\t{100 * r.from_rate:.1f}% → {100 * r.rate:.1f}%"
                   f"\t+{r.points:.3f} 分\t{r.effort:.1f} {plan.effort_unit}")
