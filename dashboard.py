@@ -2,6 +2,7 @@
 import streamlit as st
 
 from campaign import ui
+from campaign.app import printing
 from campaign.bootstrap import ensure_database
 
 st.set_page_config(page_title="创城指挥台", page_icon="🏙️", layout="wide", initial_sidebar_state="expanded")
@@ -52,4 +53,5 @@ with st.sidebar.form("find_problem", clear_on_submit=True, border=False):
         st.switch_page("pages/problem.py", query_params={"q": found.strip()})
 st.session_state["_filters"] = ui.sidebar_filters()
 ui.sidebar_account(user)
+printing.setup()  # Ctrl+P on any page: A4 landscape, no sidebar, charts whole
 nav.run()

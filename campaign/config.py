@@ -57,6 +57,7 @@ class OfficeSettings:
     rebound_days: int
     unit_attribution: str = DEFAULT_UNIT_ATTRIBUTION
     max_deduction: float = DEFAULT_MAX_DEDUCTION
+    next_assessment: date | None = None  # the next assessment's first day: what-if plans are dated to it
 
 
 def load_office(path: Path = OFFICE_FILE) -> OfficeSettings:
@@ -79,7 +80,20 @@ def _load_office_cached(path: Path, _mtime: int) -> OfficeSettings:
         rebound_days=int(raw.get("rebound_days", 30)),
         unit_attribution=_unit_attribution(raw.get("unit_attribution"), path),
         max_deduction=_max_deduction(raw.get("max_deduction"), path),
+        next_assessment=_optional_date(raw.get("next_assessment"), "next_assessment", path),
     )
+
+
+def _optional_date(value, key: str, path: Path) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise OfficeFileError(f"本办设置文件 {path.name} 中 {key} 的值“{value}”不是日期，"
+                              f"应写成 2027-03-15 这样的年-月-日（{path}）") from None
 
 
 def _max_deduction(value, path: Path) -> float:

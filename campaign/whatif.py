@@ -497,8 +497,8 @@ def _fix_alpha(model: Model, fixes: list[Setting]) -> tuple[np.ndarray, dict]:
     return alpha, info
 
 
-def project(model: Model, settings: list[Setting]) -> Projection:
-    """The round's total, rates and rank with the settings applied (none: the round as it was)."""
+def lift_alpha(model: Model, settings: list[Setting]) -> tuple[np.ndarray, list[dict], list[str]]:
+    """The share α of its gap each unit closes under the settings, one effects row per setting, warnings."""
     alpha = np.zeros(len(model.value))
     rows, warnings = [], []
     gap, ppv = model.gap, model.ppv
@@ -523,7 +523,13 @@ def project(model: Model, settings: list[Setting]) -> Projection:
                          problems=info["problems"], sites=info["sites"]))
         if info["groups"] == 0:
             warnings.append("所选未整改问题所在的街道和标准本轮均未抽到，或已达标，不影响得分")
-    new = np.where(alpha > 0, model.value + alpha * gap, model.value)
+    return alpha, rows, warnings
+
+
+def project(model: Model, settings: list[Setting]) -> Projection:
+    """The round's total, rates and rank with the settings applied (none: the round as it was)."""
+    alpha, rows, warnings = lift_alpha(model, settings)
+    new = np.where(alpha > 0, model.value + alpha * model.gap, model.value)
     obs = model.obs.assign(score=new[:model.n_obs])
     survey = model.survey.assign(rate=new[model.n_obs:])
     rates = scoring.standard_rates(model.standards, obs, survey)
@@ -1079,14 +1085,20 @@ def run_cli(db: Path | str, round_id: int | None, sets: list[str], fixes: list[s
         if bad:
             raise WhatIfError("；".join(w.removesuffix("，已忽略") for w in bad))
         p = project(model, settings)
-        plan = None
+        plan = start = None
         if target_score is not None or target_rank is not None:
+            from campaign.whatif_plan import plan_from  # the plan starts from the settings given
+
             effort = load_effort(effort_file) if effort_file else load_effort()
-            plan = optimize(model, target_score, target_rank, effort, max_actions)
+            ap = plan_from(model, settings, target_score, target_rank, effort, max_actions)
+            plan, start = ap.plan, ap
     except (WhatIfError, duckdb.Error) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     out = result_json(model, p, plan)
+    if start is not None:
+        out.update(plan_start_total=round(start.start_total, 6), plan_message=start.message,
+                   plan_scenario=format_scenario(start.settings))
     if as_json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
@@ -1097,7 +1109,7 @@ def run_cli(db: Path | str, round_id: int | None, sets: list[str], fixes: list[s
     for w in p.warnings:
         print("提示：", w)
     if plan is not None:
-        print(plan.message)
+        print(start.message)
         for r in plan.actions.itertuples():
             print(f"  {r.department}\t{r.street or '区级'}\t{r.key}\t{100 * r.from_rate:.1f}% → {100 * r.rate:.1f}%"
                   f"\t+{r.points:.3f} 分\t{r.effort:.1f} {plan.effort_unit}")

@@ -20,10 +20,7 @@ PRINT_CSS = """<style>
             text-indent: 2em; margin: .2rem 0; padding: 0; }
 .brief .caption { text-align: center; text-indent: 0; font-weight: bold; margin-top: .8rem; }
 .brief .sign { text-align: right; text-indent: 0; padding-right: 4em; }
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], .stDownloadButton,
-  [data-testid="stDecoration"], .no-print { display: none !important; }
-  [data-testid="stAppViewContainer"], [data-testid="stMain"], section.main { overflow: visible !important; }
+@media print {  /* sidebar and page size as on every page (campaign/app/printing.py); here: keep headings with text */
   [data-testid="stElementContainer"]:has(.caption), [data-testid="stElementContainer"]:has(h3) {
     break-after: avoid; page-break-after: avoid; }
   [data-testid="stTable"] tr, img, .stPlotlyChart { break-inside: avoid; page-break-inside: avoid; }

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import ui, whatif
-from campaign.config import load_office
+from campaign.app import whatif_view
 
 f = ui.filters()
 st.title(f"推演 · 以{f.round_name}为基准")
@@ -107,60 +107,6 @@ else:
     st.info("在上方设定目标达标率或标记问题已整改，这里显示总分按测评项目的变化。")
 
 st.divider()
-st.subheader("最省方案：达到目标至少要改什么")
-office = load_office()
-has_peers = p.ranked is not None
-with st.form("wi_opt"):
-    c = st.columns([2, 2, 2, 3])
-    kind = c[0].radio("目标", ["目标名次", "目标总分"] if has_peers else ["目标总分"], horizontal=True)
-    rank = c[1].number_input("目标名次", 1, p.ranked or 1, min(office.target_rank, p.ranked or 1),
-                             disabled=not has_peers)
-    score = c[2].number_input("目标总分", 0.0, 200.0, float(office.target_total), 0.5, format="%.2f")
-    most = c[3].number_input("最多整改项数（0 为不限）", 0, 1000, 0)
-    if st.form_submit_button("求最省方案", type="primary"):
-        ss.wi_plan_req = dict(round_id=f.round_id, max_actions=int(most) or None,
-                         target_rank=int(rank) if kind == "目标名次" else None,
-                         target_total=float(score) if kind == "目标总分" else None)
-req = ss.get("wi_plan_req")
-if req and req["round_id"] == f.round_id:
-    plan = ui.metric("whatif.plan_for", **req, effort_stamp=whatif.effort_stamp())
-    (st.success if plan.status in ("optimal", "met") else st.warning)(plan.message)
-    if len(plan.actions):
-        st.caption(f"按责任单位汇总（共 {len(plan.actions)} 项，HiGHS 求解，已证明为该模型下工作量最小）"
-                   if plan.status == "optimal" else "按责任单位汇总")
-        st.dataframe(whatif.plan_by_department(plan), hide_index=True, width="stretch")
-        unit = f"工作量（{plan.effort_unit}）"
-        st.dataframe(whatif.plan_table(model, plan), hide_index=True, width="stretch", height=420,
-                     column_config={"整改项": st.column_config.TextColumn(width="medium"),
-                                    "当前达标率": st.column_config.NumberColumn(format="%.1f%%"),
-                                    "目标达标率": st.column_config.NumberColumn(format="%.1f%%"),
-                                    unit: st.column_config.NumberColumn(format="%.1f")})
-        st.button("把方案载入上面的推演", on_click=load, args=(whatif.format_scenario(plan.settings),))
-
+whatif_view.plan_section(model, f.round_id, settings, text, load)
 st.divider()
-st.subheader("保存、比较与分享")
-s1, s2 = st.columns(2)
-with s1:
-    if not ui.can("editor"):
-        st.caption("保存方案需要“创城办”权限；可把下方的分享链接发给创城办保存。")
-    else:
-        with st.form("wi_save", clear_on_submit=True):
-            name = st.text_input("方案名称", placeholder="如：农贸市场攻坚")
-            if st.form_submit_button("保存当前设定"):
-                try:
-                    user = ui.current_user()
-                    ui.write(whatif.save_scenario, name, settings, by=user.display or user.name)
-                    st.success(f"已保存方案“{name.strip()}”")
-                except whatif.WhatIfError as exc:
-                    st.error(str(exc))
-saved = ui.metric("whatif.scenarios")
-with s2:
-    texts = dict(zip(saved["name"], saved["text"]))
-    pick = st.selectbox("已保存的方案", list(texts), index=None, placeholder="选择一个方案载入")
-    st.button("载入", on_click=load, args=(texts.get(pick, ""),), disabled=pick is None)
-    st.markdown("**分享链接**（打开即看到同样的设定）")
-    st.code(f"{(st.context.url or '').split('?')[0]}{whatif.share_query(st.query_params.to_dict(), settings)}",
-            language=None, wrap_lines=True)
-chosen = st.multiselect("并排比较", list(texts), default=list(texts)[:2], placeholder="选择已保存的方案")
-st.dataframe(whatif.compare_table(model, {"当前设定": text, **{n: texts[n] for n in chosen}}),
-             hide_index=True, width="stretch")
+whatif_view.save_section(model, settings, text, load)

@@ -358,7 +358,11 @@ def test_cli_json_gives_the_models_numbers_and_a_plan_that_applies(demo_db, mode
     assert out["projected_rank"] == p.rank
     assert out["plan_status"] == "optimal" and out["plan"]
     assert {"key", "rate", "points", "effort"} <= set(out["plan"][0])
-    args = ["whatif", "--db", str(demo_db), "--json"]
+    # the plan starts from the settings given: they and the plan's actions together reach the target
+    assert out["plan_start_total"] == pytest.approx(p.total, abs=1e-6)
+    assert out["plan_message"].startswith("从您设定的达标率出发")
+    assert out["plan_scenario"].startswith("site_type:农贸市场=0.9;fix:street:北关街道;")
+    args = ["whatif", "--db", str(demo_db), "--json", "--set", "site_type:农贸市场=0.9", "--fix", "street:北关街道"]
     for a in out["plan"]:
         args += ["--set", f"{a['key']}={a['rate']!r}"]
     assert main(args) == 0

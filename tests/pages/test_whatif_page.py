@@ -136,3 +136,67 @@ def test_a_saved_scenario_can_be_compared(app_env):
     row = compare.set_index("项目")
     assert float(row.at["推演总分", "北关冲刺"]) > float(row.at["推演总分", "当前设定"])
     assert isinstance(compare, pd.DataFrame)
+
+
+def text_input(at, label: str):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def test_the_plan_starts_from_the_users_rates_and_says_so(app_env):
+    at = run_page(scenario="site_type:农贸市场=0.9")
+    assert any("方案从您设定的达标率出发" in m.value and "农贸市场 达标率 90%" in m.value for m in at.markdown)
+    at.radio[0].set_value("目标总分")
+    next(n for n in at.number_input if n.label == "目标总分").set_value(90.0)
+    button(at, "求最省方案").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value.startswith("从您设定的达标率出发") for s in at.success), [s.value for s in at.success]
+    plan = next(d.value for d in at.dataframe if "完成时限" in d.value.columns)
+    assert {"责任单位", "街道", "点位类型", "工作日", "备注"} <= set(plan.columns)
+    assert plan["责任单位"].ne("").all() and plan["街道"].ne("").all()
+    from campaign.config import load_office
+    nxt = load_office().next_assessment
+    assert nxt is not None and (pd.to_datetime(plan["完成时限"]).dt.date < nxt).all()
+    assert any("下次测评" in c.value for c in at.caption)
+    button(at, "把方案载入上面的推演").click()
+    at.run()
+    assert at.query_params["scenario"].startswith("site_type:农贸市场=0.9;")
+    assert float(metric(at, "推演总分").value) >= 90.0
+
+
+def test_saving_under_an_existing_name_asks_before_overwriting(app_env):
+    at = run_page(scenario="street:北关街道=0.9")
+    text_input(at, "方案名称").set_value("重名测试")
+    button(at, "保存当前设定").click()
+    at.run()
+    assert any("已保存方案“重名测试”" in s.value for s in at.success)
+
+    def stored(at):
+        t = next(d.value for d in at.dataframe if "保存人" in d.value.columns)
+        return t.set_index("方案").at["重名测试", "设定"]
+
+    assert stored(at) == "北关街道 达标率 90%"  # in words, not street:北关街道=0.9
+
+    at = run_page(scenario="street:北关街道=0.8")
+    text_input(at, "方案名称").set_value("重名测试")
+    button(at, "保存当前设定").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    asks = [w.value for w in at.warning if "已有名为“重名测试”的方案" in w.value]
+    assert asks and "北关街道 达标率 90%" in asks[0] and "北关街道 达标率 80%" in asks[0]
+    assert not any("已保存" in s.value for s in at.success)
+    assert stored(at) == "北关街道 达标率 90%"
+    button(at, "取消").click()
+    at.run()
+    assert not any("已有名为" in w.value for w in at.warning)
+    assert stored(at) == "北关街道 达标率 90%"
+
+    text_input(at, "方案名称").set_value("重名测试")
+    button(at, "保存当前设定").click()
+    at.run()
+    button(at, "覆盖").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert stored(at) == "北关街道 达标率 80%"
+    compare = next(d.value for d in at.dataframe if "项目" in d.value.columns)
+    assert not compare.set_index("项目").loc["设定"].str.contains("=").any()
