@@ -31,9 +31,13 @@ def load_outlines(path: Path | str) -> dict[str, list[np.ndarray]]:
         raise GeoFileError(f"街道边界文件 {path.name} 中没有 features（应为 GeoJSON FeatureCollection）")
     out: dict[str, list[np.ndarray]] = {}
     for i, f in enumerate(feats, start=1):
+        if not isinstance(f, dict):
+            continue
         props = f.get("properties") or {}
+        if not isinstance(props, dict):
+            props = {}
         name = next((str(props[k]) for k in ("name", "街道", "street", "NAME") if props.get(k)), None)
-        geom = f.get("geometry") or {}
+        geom = f.get("geometry") if isinstance(f.get("geometry"), dict) else {}
         kind, coords = geom.get("type"), geom.get("coordinates")
         if not name or kind not in ("Polygon", "MultiPolygon") or not coords:
             continue

@@ -53,29 +53,58 @@ def rule_stamp(path: Path | str = RULE_FILE) -> float:
         return 0.0
 
 
+KEYS = {
+    None: {"fixed", "default_per_type", "surroundings", "online", "survey", "peers", "model", "outlines"},
+    "surroundings": {"around", "radius_m", "back_alleys", "compounds", "alley_types", "compound_types"},
+    "online": {"recent_rounds", "min_spread"}, "survey": {"recent_rounds", "min_spread"},
+    "peers": {"recent_rounds", "min_spread"},
+    "model": {"half_life_weeks", "prior_strength", "problem_weight", "problem_weeks", "trend", "runs", "seed"},
+}
+
+
 def load_rule(path: Path | str = RULE_FILE) -> Rule:
+    """The rule file, checked: a wrong entry raises ForecastError naming the file and the entry (e.g.
+    “迎检抽样规则文件 readiness.yaml：model.runs 应为数字，实际为“很多””)."""
     path = Path(path)
     raw = read_yaml(path, "迎检抽样规则文件", ForecastError)
-    if not isinstance(raw, dict):
-        raise ForecastError(f"迎检抽样规则文件 {path.name} 应为键值结构（fixed、surroundings、model 等）")
     where = f"迎检抽样规则文件 {path.name}"
+    if not isinstance(raw, dict):
+        raise ForecastError(f"{where} 应为键值结构（fixed、surroundings、model 等）")
+    blocks = {None: raw}
+    for name in ("surroundings", "online", "survey", "peers", "model"):
+        block = raw.get(name) or {}
+        if not isinstance(block, dict):
+            raise ForecastError(f"{where}：{name} 应为键值结构（每行「名称: 值」），实际为“{block}”")
+        blocks[name] = block
+    for name, block in blocks.items():
+        unknown = [str(k) for k in block if k not in KEYS[name]]
+        if unknown:
+            at = f"{name} 中" if name else ""
+            raise ForecastError(f"{where}：{at}有无法识别的项“{'、'.join(unknown)}”，可用的项为："
+                                f"{'、'.join(sorted(KEYS[name]))}（请检查拼写和缩进）")
 
-    def num(block: dict, key: str, default, kind=float, lo: float | None = 0.0, hi: float | None = None):
-        v = block.get(key, default)
+    def num(name: str | None, key: str, default, kind=float, lo: float | None = 0.0, hi: float | None = None):
+        full = f"{name}.{key}" if name else key
+        v = blocks[name].get(key, default)
         try:
+            if isinstance(v, bool):
+                raise TypeError
             v = kind(v)
         except (TypeError, ValueError):
-            raise ForecastError(f"{where}：{key} 应为数字，实际为“{v}”") from None
+            word = "整数" if kind is int else "数字"
+            raise ForecastError(f"{where}：{full} 应为{word}，实际为“{v}”") from None
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            rng = f"{lo:g} 到 {hi:g}" if hi is not None else f"不小于 {lo:g}"
-            raise ForecastError(f"{where}：{key} 应{rng}，实际为 {v:g}")
+            rng = f"在 {lo:g} 到 {hi:g} 之间" if hi is not None else f"不小于 {lo:g}"
+            raise ForecastError(f"{where}：{full} 应{rng}，实际为 {v:g}")
         return v
 
-    def pair(block: dict, key: str, default, kind=int) -> tuple:
-        v = block.get(key, default)
+    def pair(key: str, default, kind=int) -> tuple:
+        v = blocks["surroundings"].get(key, default)
         if not isinstance(v, (list, tuple)) or len(v) != 2:
             raise ForecastError(f"{where}：surroundings.{key} 应写成 [最少, 最多]，实际为“{v}”")
         try:
+            if any(isinstance(x, bool) for x in v):
+                raise TypeError
             a, b = kind(v[0]), kind(v[1])
         except (TypeError, ValueError):
             raise ForecastError(f"{where}：surroundings.{key} 应为两个数字，实际为“{v}”") from None
@@ -83,34 +112,39 @@ def load_rule(path: Path | str = RULE_FILE) -> Rule:
             raise ForecastError(f"{where}：surroundings.{key} 应满足 0 ≤ 最少 ≤ 最多，实际为 {v}")
         return a, b
 
+    def types(key: str, default: list[str]) -> tuple[str, ...]:
+        v = blocks["surroundings"].get(key, default)
+        if v is None:
+            v = default
+        if isinstance(v, str) or not isinstance(v, (list, tuple)) or not all(isinstance(x, str) and x for x in v):
+            raise ForecastError(f"{where}：surroundings.{key} 应写成点位类型的列表，如 [背街小巷]，实际为“{v}”")
+        return tuple(v)
+
     fixed_raw = raw.get("fixed") or {}
     if not isinstance(fixed_raw, dict):
-        raise ForecastError(f"{where}：fixed 应写成「点位类型: 个数」")
+        raise ForecastError(f"{where}：fixed 应写成「点位类型: 个数」，每类一行")
     fixed = {}
     for t, k in fixed_raw.items():
-        try:
-            fixed[str(t)] = int(k)
-        except (TypeError, ValueError):
-            raise ForecastError(f"{where}：fixed 中“{t}”的个数应为整数，实际为“{k}”") from None
-        if fixed[str(t)] < 0:
-            raise ForecastError(f"{where}：fixed 中“{t}”的个数不能为负")
-    sur = raw.get("surroundings") or {}
-    on, sv, pe, mo = (raw.get(k) or {} for k in ("online", "survey", "peers", "model"))
-    for name, block in (("surroundings", sur), ("online", on), ("survey", sv), ("peers", pe), ("model", mo)):
-        if not isinstance(block, dict):
-            raise ForecastError(f"{where}：{name} 应为键值结构")
-    lo_m, hi_m = pair(sur, "radius_m", [500, 2000], float)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise ForecastError(f"{where}：fixed 中“{t}”的个数应为不小于 0 的整数，实际为“{k}”")
+        fixed[str(t)] = k
+    outlines = raw.get("outlines")
+    if outlines is not None and not isinstance(outlines, str):
+        raise ForecastError(f"{where}：outlines 应为 data/ 目录下的文件名（如 streets.geojson），实际为“{outlines}”")
+    lo_m, hi_m = pair("radius_m", [500, 2000], float)
     return Rule(
-        fixed=fixed, default_per_type=num(raw, "default_per_type", 2, int),
-        around=tuple(str(x) for x in sur.get("around") or []), radius_m=(lo_m, hi_m),
-        back_alleys=pair(sur, "back_alleys", [1, 2]), compounds=pair(sur, "compounds", [1, 2]),
-        alley_types=tuple(str(x) for x in sur.get("alley_types") or ["背街小巷"]),
-        compound_types=tuple(str(x) for x in sur.get("compound_types") or ["老旧小区", "居民小区"]),
-        online_rounds=num(on, "recent_rounds", 4, int, 1), online_spread=num(on, "min_spread", 0.02, float, 0, 1),
-        survey_rounds=num(sv, "recent_rounds", 4, int, 1), survey_spread=num(sv, "min_spread", 0.02, float, 0, 1),
-        peer_rounds=num(pe, "recent_rounds", 4, int, 1), peer_spread=num(pe, "min_spread", 0.5),
-        half_life_weeks=num(mo, "half_life_weeks", 16, float, 0.5), prior_strength=num(mo, "prior_strength", 6, float, 0.1),
-        problem_weight=num(mo, "problem_weight", 0.8), problem_weeks=num(mo, "problem_weeks", 12, int, 1),
-        trend=num(mo, "trend", 0.5, float, 0, 1), runs=num(mo, "runs", 10_000, int, 100, 1_000_000),
-        seed=num(mo, "seed", 2026, int, None), outlines=str(raw["outlines"]) if raw.get("outlines") else None,
+        fixed=fixed, default_per_type=num(None, "default_per_type", 2, int),
+        around=types("around", []), radius_m=(lo_m, hi_m),
+        back_alleys=pair("back_alleys", [1, 2]), compounds=pair("compounds", [1, 2]),
+        alley_types=types("alley_types", ["背街小巷"]), compound_types=types("compound_types", ["老旧小区", "居民小区"]),
+        online_rounds=num("online", "recent_rounds", 4, int, 1),
+        online_spread=num("online", "min_spread", 0.02, float, 0, 1),
+        survey_rounds=num("survey", "recent_rounds", 4, int, 1),
+        survey_spread=num("survey", "min_spread", 0.02, float, 0, 1),
+        peer_rounds=num("peers", "recent_rounds", 4, int, 1), peer_spread=num("peers", "min_spread", 0.5),
+        half_life_weeks=num("model", "half_life_weeks", 16, float, 0.5),
+        prior_strength=num("model", "prior_strength", 6, float, 0.1),
+        problem_weight=num("model", "problem_weight", 0.8), problem_weeks=num("model", "problem_weeks", 12, int, 1),
+        trend=num("model", "trend", 0.5, float, 0, 1), runs=num("model", "runs", 10_000, int, 100, 1_000_000),
+        seed=num("model", "seed", 2026, int, None), outlines=outlines or None,
     )
