@@ -42,15 +42,16 @@ What-if (rates_override)
     without the override, so raising a rate can only raise every simulated total.
 """
 from __future__ import annotations
-from campaign.forecast.backtest import Backtest, backtest, page_backtest
+
+from campaign.forecast.backtest import Backtest, backtest, backtest_table, page_backtest
 from campaign.forecast.estimate import Model, build, estimate, with_failing
 from campaign.forecast.inputs import Inputs, read_inputs
-from campaign.forecast.report import (Forecast, forecast, page_forecast, pct, result_json, risk_sites, risk_standards,
-                                      risk_table)
+from campaign.forecast.report import (HELP, Forecast, forecast, page_forecast, page_model, pct, result_json,
+                                      risk_sites, risk_standards, risk_table)
 from campaign.forecast.rule import RULE_FILE, ForecastError, Rule, load_rule, rule_stamp
 from campaign.forecast.simulate import Simulation, max_total, simulate, total_of
 
-__all__ = ["Backtest", "Forecast", "ForecastError", "Inputs", "Model", "RULE_FILE", "Rule", "Simulation", "backtest",
-           "build", "estimate", "forecast", "load_rule", "max_total", "page_backtest", "page_forecast", "pct",
-           "read_inputs", "result_json", "risk_sites", "risk_standards", "risk_table", "rule_stamp", "simulate",
-           "total_of", "with_failing"]
+__all__ = ["HELP", "RULE_FILE", "Backtest", "Forecast", "ForecastError", "Inputs", "Model", "Rule", "Simulation",
+           "backtest", "backtest_table", "build", "estimate", "forecast", "load_rule", "max_total", "page_backtest",
+           "page_forecast", "page_model", "pct", "read_inputs", "result_json", "risk_sites", "risk_standards",
+           "risk_table", "rule_stamp", "simulate", "total_of", "with_failing"]

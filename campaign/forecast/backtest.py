@@ -32,8 +32,12 @@ class Backtest:
         """过去 6 轮：5 轮落在预测区间内"""
         if not self.n:
             return "测评轮次不足，尚无法回测（至少需要 3 轮）"
-        return (f"过去 {self.n} 轮：{self.inside} 轮落在预测区间内（80% 区间）；"
-                f"“达到 {self.target_score:g} 分”判断的 Brier 分数 {self.brier:.3f}（0 最好，0.25 相当于瞎猜一半）")
+        text = (f"过去 {self.n} 轮：{self.inside} 轮落在预测区间内（80% 区间）；"
+                f"“达到 {self.target_score:g} 分”的把握的 Brier 分数 {self.brier:.3f}（0 最好，总说 50% 为 0.25）")
+        reached = int(self.rounds["reached"].sum())
+        if reached in (0, self.n):  # one-sided history: the score only says no false hope (or doubt) was given
+            text += f"，这 {self.n} 轮{'都未' if reached == 0 else '都'}达到 {self.target_score:g} 分"
+        return text
 
 
 def backtest(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: int = 2_000, seed: int | None = None,
@@ -71,3 +75,14 @@ def backtest(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: 
 def page_backtest(con: duckdb.DuckDBPyConnection, target_score: float, stamp: float = 0.0) -> Backtest:
     """The backtest the 迎检 page shows (cached by the app on the data version and the rule file's ``stamp``)."""
     return backtest(con, target_score=target_score)
+
+
+def backtest_table(bt: Backtest) -> pd.DataFrame:
+    """The backtest round by round, as the 迎检 page shows it."""
+    r = bt.rounds
+    return pd.DataFrame({
+        "测评轮次": r["round_name"], "测评日期": r["held_on"], "实际总分": r["actual"].round(2),
+        "预测下限（10%）": r["low"].round(2), "预测中位数": r["median"].round(2), "预测上限（90%）": r["high"].round(2),
+        "落在区间内": r["inside"].map({True: "是", False: "否"}),
+        f"预测达到 {bt.target_score:g} 分的把握": (r["p_target"] * 100).round(1).astype(str) + "%",
+        "实际是否达到": r["reached"].map({True: "是", False: "否"})})

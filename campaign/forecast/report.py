@@ -17,6 +17,19 @@ from campaign.forecast.simulate import Simulation, max_total, simulate
 from campaign.forecast.stats import expit
 
 
+HELP = """**怎样算的**（详见 docs/forecast.md）
+
+1. **抽点位**：按 data/readiness.yaml 的测评规则，每类固定点位随机抽若干个；农贸市场、学校周边等固定点位周边
+   500 米–2 公里内再随机加抽 1–2 条背街小巷和 1–2 个小区（点位没有经纬度时在同一街道内抽）。
+2. **每个点位每条标准达标的概率**：以该标准在同类点位近几轮的达标比例为起点，按所在街道近期的达标水平、该点位近
+   12 周督查发现问题的多少调整，再加上该点位自己的测评记录（越近的权重越大）。全区水平按最近几轮的走势外推一轮。
+3. **网上申报、问卷调查**按最近几轮的结果及其波动模拟；**兄弟区县**按各自公布总分的走势和波动模拟。
+4. 以上模拟 {runs:,} 次（随机种子 {seed}，相同数据、相同种子结果相同），统计达到目标的比例、总分的区间和名次。
+5. **回测**：对过去每一轮，只用该轮之前的测评和督查数据预测，看实际总分是否落在 80% 区间内；Brier 分数衡量
+   “达到目标分”的把握说得准不准（0 最好，总说 50% 为 0.25）。
+"""
+
+
 @dataclass
 class Forecast:
     target_score: float
@@ -138,10 +151,10 @@ def risk_sites(fc: Forecast, n: int = 20, street: str | None = None, site_type: 
 def risk_table(sites: pd.DataFrame) -> pd.DataFrame:
     """The risk list as the page and the Excel download show it (Chinese headers)."""
     return pd.DataFrame({
-        "序号": np.arange(1, len(sites) + 1), "点位": sites["site"], "点位类型": sites["site_type"],
-        "街道": sites["street"], "责任单位": sites["department"],
-        "被抽到的概率": sites["p_sampled"].round(3), "预计不达标标准数": sites["exp_failures"].round(1),
-        "预计失分": sites["exp_lost"].round(3)})
+        "序号": np.arange(1, len(sites) + 1), "点位": sites["site"], "街道": sites["street"],
+        "责任单位": sites["department"], "预计失分": sites["exp_lost"].round(3),
+        "被抽到的概率": sites["p_sampled"].round(3), "被抽到时预计失分": sites["lost_if_sampled"].round(3),
+        "预计不达标标准数": sites["exp_failures"].round(1), "点位类型": sites["site_type"]})
 
 
 def risk_standards(fc: Forecast, n: int = 10) -> pd.DataFrame:
@@ -173,8 +186,26 @@ def result_json(fc: Forecast, bt: Backtest | None = None, n_sites: int = 20) -> 
     return out
 
 
+_models: dict[tuple, Model] = {}
+
+
+def page_model(con: duckdb.DuckDBPyConnection, stamp: float = 0.0) -> Model:
+    """The model of the store as it is now, kept while neither the data (its version) nor the rule file (its
+    ``stamp``) changes: the pages ask for several targets and what-ifs of one model."""
+    from campaign.store import data_version
+
+    key = (id(con), data_version(con), stamp)
+    model = _models.get(key)
+    if model is None:
+        model = build(con)
+        _models.clear()
+        _models[key] = model
+    return model
+
+
 def page_forecast(con: duckdb.DuckDBPyConnection, target_score: float, target_rank: int | None, stamp: float = 0.0,
                   runs: int | None = None, rates: str | None = None) -> Forecast:
     """What the 迎检 page, the trends page and the what-if page show (cached by the app on the data version;
     ``stamp`` is the rule file's, which can change while the data does not)."""
-    return forecast(con, target_score=target_score, target_rank=target_rank, runs=runs, rates_override=rates or None)
+    return forecast(con, target_score=target_score, target_rank=target_rank, runs=runs, rates_override=rates or None,
+                    model=page_model(con, stamp))
