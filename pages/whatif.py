@@ -3,8 +3,9 @@ the cheapest plan to reach a target; scenarios saved, compared and shared by lin
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import ui, whatif
+from campaign import forecast, ui, whatif
 from campaign.config import load_office
+from campaign.forecast.plan import odds_plan
 
 f = ui.filters()
 st.title(f"推演 · 以{f.round_name}为基准")
@@ -61,9 +62,16 @@ if st.query_params.get("scenario", "") != text:
     elif "scenario" in st.query_params:
         del st.query_params["scenario"]
 p = whatif.project(model, settings)
+office = load_office()
+try:  # the odds at the next assessment with the scenario, beside its projected total
+    odds = [ui.call(forecast.page_forecast, target_score=float(office.target_total), target_rank=office.target_rank,
+                    stamp=forecast.rule_stamp(), rates=r).p_target_score for r in ("", whatif.format_scenario(
+                        [s for s in settings if not s.fix]))]
+except forecast.ForecastError:
+    odds = None
 
 with top:
-    c = st.columns(4)
+    c = st.columns(5 if odds else 4)
     c[0].metric("推演总分", f"{p.total:.2f}",
                 ui.fmt_delta(p.total - base.total, unit=" 分") if abs(p.total - base.total) >= 0.005 else None)
     if p.rank is not None:
@@ -75,6 +83,10 @@ with top:
                 delta_color="off", delta_arrow="off")
     deduction = f"−{p.score.deduction:.2f}" if p.score.deduction else "0"
     c[3].metric("加分 / 负面清单扣分", f"+{p.score.bonus:.2f} / {deduction}")
+    if odds:
+        c[4].metric(f"下次测评达到 {office.target_total:g} 分的把握", forecast.pct(odds[1]),
+                    f"推演前 {forecast.pct(odds[0])}" if odds[1] != odds[0] else None, delta_arrow="up",
+                    help="按迎检预测模型（历次测评、督查台账、测评抽样规则）模拟下次测评；“标记为已整改”不计入")
     if p.score.vetoed:
         st.error("本轮存在一票否决事项：无论推演得分多少，测评结果均不合格。")
     for note in notes + p.warnings:
@@ -108,23 +120,32 @@ else:
 
 st.divider()
 st.subheader("最省方案：达到目标至少要改什么")
-office = load_office()
 has_peers = p.ranked is not None
 with st.form("wi_opt"):
-    c = st.columns([2, 2, 2, 3])
+    c = st.columns([2, 2, 2, 2, 2])
     kind = c[0].radio("目标", ["目标名次", "目标总分"] if has_peers else ["目标总分"], horizontal=True)
     rank = c[1].number_input("目标名次", 1, p.ranked or 1, min(office.target_rank, p.ranked or 1),
                              disabled=not has_peers)
     score = c[2].number_input("目标总分", 0.0, 200.0, float(office.target_total), 0.5, format="%.2f")
     most = c[3].number_input("最多整改项数（0 为不限）", 0, 1000, 0)
+    sure = c[4].number_input("下次测评的把握不低于（%，0 为按本轮）", 0, 99, 0, 5,
+                             help="如 80：求下次测评“达到目标的把握 ≥ 80%”的最省方案（按迎检预测模型）")
     if st.form_submit_button("求最省方案", type="primary"):
         ss.wi_plan_req = dict(round_id=f.round_id, max_actions=int(most) or None,
-                         target_rank=int(rank) if kind == "目标名次" else None,
-                         target_total=float(score) if kind == "目标总分" else None)
+                              target_rank=int(rank) if kind == "目标名次" else None,
+                              target_total=float(score) if kind == "目标总分" else None, sure=int(sure))
 req = ss.get("wi_plan_req")
 if req and req["round_id"] == f.round_id:
-    plan = ui.metric("whatif.plan_for", **req, effort_stamp=whatif.effort_stamp())
-    (st.success if plan.status in ("optimal", "met") else st.warning)(plan.message)
+    kw = dict(max_actions=req["max_actions"], effort_stamp=whatif.effort_stamp())
+    if req.get("sure"):
+        op = ui.call(odds_plan, probability=req["sure"] / 100, target_score=req["target_total"],
+                     target_rank=req["target_rank"], stamp=forecast.rule_stamp(), **kw)
+        plan, message = op.plan, op.message
+    else:
+        plan = ui.metric("whatif.plan_for", round_id=f.round_id, target_total=req["target_total"],
+                         target_rank=req["target_rank"], **kw)
+        message = plan.message
+    (st.success if plan.status in ("optimal", "met") else st.warning)(message)
     if len(plan.actions):
         st.caption(f"按责任单位汇总（共 {len(plan.actions)} 项，HiGHS 求解，已证明为该模型下工作量最小）"
                    if plan.status == "optimal" else "按责任单位汇总")

@@ -23,6 +23,7 @@ class Simulation:
     p_sampled: np.ndarray     # (sites,)
     counts: np.ndarray        # (field standards,) mean observations per simulated assessment
     seconds: float
+    peers: np.ndarray | None = None  # (runs, peers): the peers' simulated totals
 
 
 def _draw_without_replacement(rng: np.random.Generator, size: np.ndarray, k: int, shape: tuple) -> np.ndarray:
@@ -191,11 +192,11 @@ def simulate(model: Model, runs: int | None = None, seed: int | None = None, rat
             ok = ind["assessed"].to_numpy(bool)
             rates[start:start + n, s_pos] = np.where(ok[s_of], wr[:, s_of], 0.0)
     totals = rates @ std["points"].to_numpy(float) + model.bonus - model.deduction
-    ranks = None
+    ranks = peers = None
     if len(model.peers):
         peers = model.peers["mean"].to_numpy() + model.peers["sd"].to_numpy() * rng.standard_normal((runs, len(model.peers)))
         ranks = 1 + (peers > totals[:, None] + 1e-9).sum(axis=1)
-    return Simulation(totals, ranks, rates, p_sampled, counts / runs, time.perf_counter() - t0), alpha
+    return Simulation(totals, ranks, rates, p_sampled, counts / runs, time.perf_counter() - t0, peers), alpha
 
 
 def max_total(model: Model) -> float:
