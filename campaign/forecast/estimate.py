@@ -152,7 +152,7 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     # the district's field level, one round ahead
     per_round = fo.groupby("round_id").agg(p=("pass", "mean"))
     per_round = per_round.loc[[r for r in rounds["round_id"] if r in per_round.index]]
-    recent = per_round.tail(max(rule.online_rounds, 2))
+    recent = per_round.tail(max(rule.trend_rounds, 2))
     nxt, _slope, sd = line(logit(recent["p"].to_numpy()))
     level_w = logit(overall)
     level_shift = rule.trend * (nxt - level_w) if np.isfinite(nxt) else 0.0

@@ -36,6 +36,7 @@ class Rule:
     problem_weight: float = 0.8
     problem_weeks: int = 12
     trend: float = 0.5
+    trend_rounds: int = 4
     runs: int = 10_000
     seed: int = 2026
     outlines: str | None = None
@@ -58,7 +59,8 @@ KEYS = {
     "surroundings": {"around", "radius_m", "back_alleys", "compounds", "alley_types", "compound_types"},
     "online": {"recent_rounds", "min_spread"}, "survey": {"recent_rounds", "min_spread"},
     "peers": {"recent_rounds", "min_spread"},
-    "model": {"half_life_weeks", "prior_strength", "problem_weight", "problem_weeks", "trend", "runs", "seed"},
+    "model": {"half_life_weeks", "prior_strength", "problem_weight", "problem_weeks", "trend", "trend_rounds", "runs",
+              "seed"},
 }
 
 
@@ -145,6 +147,7 @@ def load_rule(path: Path | str = RULE_FILE) -> Rule:
         half_life_weeks=num("model", "half_life_weeks", 16, float, 0.5),
         prior_strength=num("model", "prior_strength", 6, float, 0.1),
         problem_weight=num("model", "problem_weight", 0.8), problem_weeks=num("model", "problem_weeks", 12, int, 1),
-        trend=num("model", "trend", 0.5, float, 0, 1), runs=num("model", "runs", 10_000, int, 100, 1_000_000),
+        trend=num("model", "trend", 0.5, float, 0, 1), trend_rounds=num("model", "trend_rounds", 4, int, 2),
+        runs=num("model", "runs", 10_000, int, 100, 1_000_000),
         seed=num("model", "seed", 2026, int, None), outlines=outlines or None,
     )
