@@ -87,3 +87,26 @@ def distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * EARTH_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def local_metres(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude / latitude as metres east and north on a plane through the points' mean latitude: within a
+    district (tens of kilometres) distances on it differ from the great circle's by well under 1 %."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    lat0 = np.radians(np.nanmean(lat)) if np.isfinite(lat).any() else 0.0
+    k = np.pi / 180 * EARTH_M
+    return lon * k * np.cos(lat0), lat * k
+
+
+def within(x: np.ndarray, y: np.ndarray, anchors: np.ndarray, pool: np.ndarray, lo: float, hi: float) -> list[np.ndarray]:
+    """For each anchor index, the pool indices at a distance in [lo, hi] metres (x, y from local_metres; the pool
+    is searched in a band of x around the anchor, so the work grows with the neighbours, not the district)."""
+    order = pool[np.argsort(x[pool], kind="stable")]
+    xs = x[order]
+    out = []
+    for i in anchors:
+        a, b = np.searchsorted(xs, [x[i] - hi, x[i] + hi])
+        c = order[a:b]
+        d2 = (x[c] - x[i]) ** 2 + (y[c] - y[i]) ** 2
+        out.append(np.sort(c[(d2 >= lo * lo) & (d2 <= hi * hi) & (c != i)]))
+    return out

@@ -13,7 +13,7 @@ import pandas as pd
 from campaign import geo, scoring
 from campaign.forecast.inputs import Inputs, read_inputs
 from campaign.forecast.rule import FIELD, ONLINE, SURVEY, Rule, load_rule
-from campaign.forecast.stats import expit, line, logit, pad, weights
+from campaign.forecast.stats import expit, line, logit, weights
 
 PASS_AT = 0.999      # an observation at ≥ 99.9 % of its max score has passed
 STREET_PRIOR = 20.0  # pseudo-observations shrinking a street's pass share towards the district's
@@ -61,8 +61,15 @@ class Model:
     bonus: float
     deduction: float
     anchors_around: set[str]
-    candidates: dict[str, tuple[np.ndarray, np.ndarray, tuple[int, int]]]  # group → (padded, lengths, (lo, hi))
+    # group (alleys / compounds) → (candidates of every site, one after another; offsets into them per site, and
+    # after the last; (least, most) drawn per fixed site): only the fixed sites of the ``around`` types have any
+    candidates: dict[str, tuple[np.ndarray, np.ndarray, tuple[int, int]]]
     warnings: list[str] = field(default_factory=list)
+
+    def surroundings(self, group: str, i: int) -> np.ndarray:
+        """The sites (indices) the 六个周边 rule may add around site i: group alleys or compounds."""
+        flat, offsets, _ = self.candidates[group]
+        return flat[offsets[i]:offsets[i + 1]]
 
     @property
     def max_total(self) -> float:
@@ -240,26 +247,25 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     around = set(rule.around)
     coords = sites[["lon", "lat"]].to_numpy(float)
     has = ~np.isnan(coords).any(axis=1)
+    x_m, y_m = geo.local_metres(coords[:, 0], coords[:, 1])
     cands = {}
     for group, tset, cnt in (("alleys", set(rule.alley_types), rule.back_alleys),
                              ("compounds", set(rule.compound_types), rule.compounds)):
         pool = np.flatnonzero(sites["site_type"].isin(tset).to_numpy())
+        lengths = np.zeros(len(sites), dtype=np.int64)
+        anchors = np.flatnonzero(np.isin(st_arr, list(around))) if len(pool) else np.empty(0, dtype=np.int64)
+        located = anchors[has[anchors]]
+        near_of = dict(zip(located, geo.within(x_m, y_m, located, pool[has[pool]], *rule.radius_m)))
         lists = []
-        for i in range(len(sites)):
-            if st_arr[i] not in around or not len(pool):
-                lists.append(np.empty(0, dtype=np.int64))
-                continue
-            c = pool[pool != i]
-            near = np.empty(0, dtype=np.int64)
-            if has[i]:
-                ok = has[c]
-                dist = geo.distance_m(coords[i, 0], coords[i, 1], coords[c, 0], coords[c, 1])
-                near = c[ok & (dist >= rule.radius_m[0]) & (dist <= rule.radius_m[1])]
-            if not len(near):  # no coordinates, or none in range: the same street
-                near = c[street_arr[c] == street_arr[i]]
-            lists.append(near.astype(np.int64))
-        padded, lengths = pad(lists)
-        cands[group] = (padded, lengths, cnt)
+        for i in anchors:
+            near = near_of.get(i)
+            if near is None or not len(near):  # no coordinates, or none in range: the same street
+                near = pool[(street_arr[pool] == street_arr[i]) & (pool != i)]
+            lists.append(near)
+            lengths[i] = len(near)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        flat = np.concatenate(lists).astype(np.int32) if lists else np.empty(0, dtype=np.int32)
+        cands[group] = (flat, offsets, cnt)
     if around and not has.any():
         warnings.append("点位没有经度、纬度：“六个周边”按固定点位所在街道内抽取")
 

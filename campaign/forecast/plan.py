@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from campaign.forecast.report import page_model, pct
+from campaign.forecast.report import page_model, page_runs, pct
 from campaign.forecast.simulate import Simulation, simulate
 
 RANK_MARGIN = 0.01  # a total this much above the peer's counts as ahead of it
@@ -58,7 +58,8 @@ def odds_plan(con: duckdb.DuckDBPyConnection, probability: float, target_score: 
     from campaign import whatif
 
     model = page_model(con, stamp)
-    sim, _ = simulate(model, model.rule.runs, model.rule.seed)
+    runs = page_runs(model)
+    sim, _ = simulate(model, runs, model.rule.seed)
     kind, target = ("rank", float(target_rank)) if target_rank is not None else ("score", float(target_score))
     ok = sim.totals >= bars(sim, target_score, target_rank) - 1e-9
     before = float(ok.mean())
@@ -81,7 +82,7 @@ def odds_plan(con: duckdb.DuckDBPyConnection, probability: float, target_score: 
         if not len(plan.actions):
             return OddsPlan(probability, kind, target, gain, before, None, plan,
                             f"{head}：下次测评需整体多得约 {gain:.2f} 分，{plan.message}")
-        after, _ = simulate(model, model.rule.runs, model.rule.seed, plan.settings)
+        after, _ = simulate(model, runs, model.rule.seed, plan.settings)
         p_after = float((after.totals >= bars(after, target_score, target_rank) - 1e-9).mean())
         short = required_gain(after, probability, target_score, target_rank)
         if p_after >= probability or short <= 0 or plan.status == "infeasible":

@@ -203,9 +203,18 @@ def page_model(con: duckdb.DuckDBPyConnection, stamp: float = 0.0) -> Model:
     return model
 
 
+SITE_RUNS = 20_000_000  # sites × simulated assessments a page may ask for (memory and time grow with both)
+
+
+def page_runs(model: Model) -> int:
+    """The rule's runs (10,000) for a district; fewer, down to 2,000, for a store of many thousand sites."""
+    return int(min(model.rule.runs, max(2_000, SITE_RUNS // max(len(model.sites), 1))))
+
+
 def page_forecast(con: duckdb.DuckDBPyConnection, target_score: float, target_rank: int | None, stamp: float = 0.0,
                   runs: int | None = None, rates: str | None = None) -> Forecast:
     """What the 迎检 page, the trends page and the what-if page show (cached by the app on the data version;
     ``stamp`` is the rule file's, which can change while the data does not)."""
-    return forecast(con, target_score=target_score, target_rank=target_rank, runs=runs, rates_override=rates or None,
-                    model=page_model(con, stamp))
+    model = page_model(con, stamp)
+    return forecast(con, target_score=target_score, target_rank=target_rank, runs=runs or page_runs(model),
+                    rates_override=rates or None, model=model)

@@ -65,15 +65,14 @@ def sample_sites(model: Model, runs: int, rng: np.random.Generator) -> Sample:
     if anchors:
         anc = np.concatenate(anchors, axis=1)
         for group, types in (("alleys", model.rule.alley_types), ("compounds", model.rule.compound_types)):
-            padded, lengths, (lo, hi) = model.candidates[group]
-            if hi <= 0:
+            flat, offsets, (lo, hi) = model.candidates[group]
+            if hi <= 0 or not len(flat):
                 continue
-            L = lengths[anc]
+            L = (offsets[1:] - offsets[:-1])[anc]
             want = np.minimum(rng.integers(lo, hi + 1, size=anc.shape), L)
             j = _draw_without_replacement(rng, L, hi, anc.shape)
-            width = padded.shape[1]
-            site = padded.reshape(-1)[anc[..., None] * width + np.minimum(j, width - 1)]
-            ok = (np.arange(hi) < want[..., None]) & (site >= 0)
+            site = flat[np.minimum(offsets[anc][..., None] + j, len(flat) - 1)]
+            ok = np.arange(hi) < want[..., None]
             out[rows[:, :, None], np.where(ok, site, n_sites)] = True
             extra_types |= set(types)
     visited = out[:, :n_sites]
@@ -87,7 +86,8 @@ def sample_sites(model: Model, runs: int, rng: np.random.Generator) -> Sample:
         r_i, c_i = np.nonzero(mask)
         if not len(r_i):
             continue
-        pos = (np.cumsum(mask, axis=1) - 1)[r_i, c_i]
+        per_run = np.bincount(r_i, minlength=runs)  # nonzero runs row by row, columns ascending
+        pos = np.arange(len(r_i)) - (np.cumsum(per_run) - per_run)[r_i]
         kmax = int(pos.max()) + 1
         order = np.zeros((runs, kmax), dtype=np.int64)
         valid = np.zeros((runs, kmax), dtype=bool)

@@ -38,12 +38,3 @@ def line(y: np.ndarray) -> tuple[float, float, float]:
 def weights(held_on: pd.Series, as_of: date, half_life_weeks: float) -> np.ndarray:
     age = (pd.Timestamp(as_of) - pd.to_datetime(held_on)).dt.days.to_numpy(float) / 7.0
     return np.power(0.5, np.maximum(age, 0.0) / half_life_weeks)
-
-
-def pad(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Ragged integer lists → (padded array with −1, lengths)."""
-    n = np.array([len(x) for x in lists], dtype=np.int64)
-    out = np.full((len(lists), max(1, int(n.max()) if len(n) else 1)), -1, dtype=np.int64)
-    for i, x in enumerate(lists):
-        out[i, :len(x)] = x
-    return out, n
