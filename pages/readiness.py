@@ -48,7 +48,9 @@ sites = forecast.risk_sites(fc, int(n), street=f.street, site_type=f.site_type, 
 table = forecast.risk_table(sites)
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * min(len(table), 12),
              column_config={"被抽到的概率": st.column_config.NumberColumn(format="percent"),
-                            "预计失分": st.column_config.NumberColumn(format="%.3f")})
+                            "预计失分": st.column_config.NumberColumn(format="%.3f"),
+                            "被抽到时预计失分": st.column_config.NumberColumn(format="%.3f"),
+                            "预计不达标标准数": st.column_config.NumberColumn(format="%.1f")})
 st.caption("预计失分 = 被抽到的概率 × 被抽到时预计失去的分数（各标准不达标的概率 × 该标准的分值 ÷ 预计观测数）；"
            "侧边栏的街道、责任单位、点位类型筛选作用于本表和地图。")
 ui.excel_download(forecast.risk_table(forecast.risk_sites(fc, len(fc.sites))), "迎检风险点位", key="rd_dl")

@@ -84,9 +84,10 @@ with top:
     deduction = f"−{p.score.deduction:.2f}" if p.score.deduction else "0"
     c[3].metric("加分 / 负面清单扣分", f"+{p.score.bonus:.2f} / {deduction}")
     if odds:
-        c[4].metric(f"下次测评达到 {office.target_total:g} 分的把握", forecast.pct(odds[1]),
+        c[4].metric(f"下次达 {office.target_total:g} 分把握", forecast.pct(odds[1]),
                     f"推演前 {forecast.pct(odds[0])}" if odds[1] != odds[0] else None, delta_arrow="up",
-                    help="按迎检预测模型（历次测评、督查台账、测评抽样规则）模拟下次测评；“标记为已整改”不计入")
+                    help=f"下次测评达到 {office.target_total:g} 分的把握：按迎检预测模型（历次测评、督查台账、测评抽样规则）"
+                         "模拟下次测评；“标记为已整改”不计入")
     if p.score.vetoed:
         st.error("本轮存在一票否决事项：无论推演得分多少，测评结果均不合格。")
     for note in notes + p.warnings:

@@ -49,7 +49,7 @@ def fan_chart(names: Sequence[str], totals: Sequence[float], fc: Forecast, heigh
                              marker=dict(size=9, color=BLUE), name="历次测评总分", cliponaxis=False))
     fig.add_trace(go.Scatter(
         x=[NEXT], y=[q[0.5]], mode="markers+text", marker=dict(size=14, color=BLUE, symbol="diamond"),
-        text=[f"预计 {q[0.5]:.1f}<br>{fc.interval[0]:.1f}–{fc.interval[1]:.1f}"], textposition="middle right",
+        text=[f"预计 {q[0.5]:.1f}<br>{fc.interval[0]:.1f}–{fc.interval[1]:.1f}"], textposition="bottom right",
         textfont=dict(size=16, color=BLUE), name="预计（中位数）", cliponaxis=False,
         hovertext=[f"10%: {q[0.1]:.2f}　25%: {q[0.25]:.2f}　中位数: {q[0.5]:.2f}　75%: {q[0.75]:.2f}　"
                    f"90%: {q[0.9]:.2f}"], hoverinfo="text"))
@@ -79,8 +79,10 @@ def map_title(sites: pd.DataFrame) -> str:
     if sites.empty:
         return "没有预计失分的点位"
     top = sites["street"].value_counts()
-    return (f"前 {len(sites)} 个风险点位：{top.index[0]}最多（{int(top.iloc[0])} 个）"
-            if top.iloc[0] > 1 else f"前 {len(sites)} 个风险点位的分布")
+    most = sorted(top.index[top.eq(top.iloc[0])])
+    if top.iloc[0] <= 1 or len(most) > 2:
+        return f"前 {len(sites)} 个风险点位的分布"
+    return f"前 {len(sites)} 个风险点位：{'、'.join(most)}{'各' if len(most) > 1 else ''}有 {int(top.iloc[0])} 个，最多"
 
 
 def risk_map(sites: pd.DataFrame, outlines: dict[str, list[np.ndarray]] | None, height: int = 560) -> go.Figure:

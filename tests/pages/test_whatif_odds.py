@@ -17,7 +17,7 @@ def test_a_scenario_shows_its_odds_beside_its_total(app_env):
     finally:
         con.close()
     at = open_page("whatif", scenario=scenario)
-    m = metric(at, "下次测评达到 90 分的把握")
+    m = metric(at, "下次达 90 分把握")
     assert m.value == forecast.pct(raised.p_target_score) and m.delta == f"推演前 {forecast.pct(base.p_target_score)}"
     assert raised.p_target_score > base.p_target_score
     assert metric(at, "推演总分").value != metric(at, "基准总分").value  # the projected total beside it
