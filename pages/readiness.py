@@ -60,7 +60,7 @@ missing = int(sites["lon"].isna().sum())
 if why:
     st.caption(why)
 if missing:
-    st.caption(f"{missing} 个点位没有经度、纬度，未画在图上（导入点位清单的经纬度后显示）。")
+    st.caption(f"{missing} 个点位没有经度、纬度，未画在图上（导入带“经度”“纬度”列的督查台账后显示）。")
 
 # --- standards -----------------------------------------------------------------------------------------------
 std = forecast.risk_standards(fc, 10)
