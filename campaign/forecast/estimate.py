@@ -78,6 +78,7 @@ class Model:
 
 
 def estimate(inputs: Inputs, rule: Rule) -> Model:
+    """The model from what the store knew (inputs) and the rule (module doc of campaign.forecast)."""
     std = inputs.standards.reset_index(drop=True)
     sites = inputs.sites.reset_index(drop=True)
     warnings: list[str] = []
@@ -87,9 +88,28 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
         obs["rate"] = (obs["score"] / obs["max_score"]).where(obs["max_score"] > 0)
     obs = obs[obs["rate"].notna()]
     rounds = inputs.rounds.reset_index(drop=True)
-    order = {rid: i for i, rid in enumerate(rounds["round_id"])}
+    fstd, blocks, level_shift, level_sd = _field(std, sites, obs, rounds, inputs, rule, warnings)
+    ostd, online_shift, online_sd = _online(std, obs, rounds, inputs, rule, warnings)
+    survey, indicators = _survey(std, rounds, inputs, rule)
+    peers = _peers(inputs, rule)
+    cands = _surroundings(sites, rule, warnings)
+    around = set(rule.around)
+    last = rounds["round_id"].iloc[-1]
+    totals = scoring.round_total(scoring.standard_rates(std, inputs.obs[inputs.obs["round_id"].eq(last)],
+                                                        inputs.survey[inputs.survey["round_id"].eq(last)]))
+    return Model(
+        rule=rule, as_of=inputs.as_of, round_name=str(rounds["round_name"].iloc[-1]),
+        round_total=totals.base + inputs.bonus, standards=std, sites=sites, field=fstd, blocks=blocks,
+        level_shift=float(level_shift), level_sd=float(level_sd), online=ostd, online_shift=float(online_shift),
+        online_sd=float(online_sd), survey=survey, indicators=indicators, peers=peers, bonus=inputs.bonus,
+        deduction=0.0, anchors_around=around, candidates=cands, warnings=warnings)
 
-    # ------------------------------------------------------------------ field
+
+
+def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd.DataFrame, inputs: Inputs,
+           rule: Rule, warnings: list[str]) -> tuple[pd.DataFrame, list[TypeBlock], float, float]:
+    """Field standards: a Beta posterior per site × standard (blocks by site type), the district's level one round
+    ahead and its spread."""
     fstd = std[std["method"].eq(FIELD)].reset_index(drop=True)
     fo = obs[obs["method"].eq(FIELD) & obs["site_id"].notna()].copy()
     fo["pass"] = (fo["rate"] >= PASS_AT).astype(float)
@@ -164,8 +184,12 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     level_w = logit(overall)
     level_shift = rule.trend * (nxt - level_w) if np.isfinite(nxt) else 0.0
     level_sd = max(LEVEL_SPREAD, sd if np.isfinite(sd) else 2 * LEVEL_SPREAD)
+    return fstd, blocks, float(level_shift), float(level_sd)
 
-    # ------------------------------------------------------------------ online
+
+def _online(std: pd.DataFrame, obs: pd.DataFrame, rounds: pd.DataFrame, inputs: Inputs, rule: Rule,
+            warnings: list[str]) -> tuple[pd.DataFrame, float, float]:
+    """Online standards: each one's recent mean and spread, and the part's common trend and spread."""
     ostd = std[std["method"].eq(ONLINE)].reset_index(drop=True)
     oo = obs[obs["method"].eq(ONLINE)]
     keep = list(rounds["round_id"])[-rule.online_rounds:]
@@ -195,8 +219,12 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     ostd = ostd.assign(mu=mus, sd=sds)
     if ostd["mu"].isna().any():
         warnings.append(f"{int(ostd['mu'].isna().sum())} 条网上申报标准近几轮没有测评结果，按未测评计 0 分")
+    return ostd, float(online_shift), float(online_sd)
 
-    # ------------------------------------------------------------------ survey
+
+def _survey(std: pd.DataFrame, rounds: pd.DataFrame, inputs: Inputs,
+            rule: Rule) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Survey: each street × indicator's recent mean and spread (weighted by respondents), each indicator's trend."""
     sstd = std[std["method"].eq(SURVEY)]
     ind_points = sstd.groupby("indicator")["points"].sum()
     sv = inputs.survey
@@ -232,8 +260,11 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     else:
         survey["w"] = []
     indicators = pd.DataFrame(inds, columns=["indicator", "points", "shift", "sd", "assessed"])
+    return survey, indicators
 
-    # ------------------------------------------------------------------ peers
+
+def _peers(inputs: Inputs, rule: Rule) -> pd.DataFrame:
+    """Each peer's next total: its recent published totals' line one round ahead, with its prediction error."""
     prow = []
     for peer, d in inputs.peers.sort_values("held_on").groupby("peer", sort=True):
         y = d["total"].to_numpy(float)[-rule.peer_rounds:]
@@ -242,8 +273,13 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
         prow.append(dict(peer=peer, mean=nx, sd=max(rule.peer_spread, sd if np.isfinite(sd) else fallback),
                          last=float(y[-1])))
     peers = pd.DataFrame(prow, columns=["peer", "mean", "sd", "last"])
+    return peers
 
-    # ------------------------------------------------------------------ sampling
+
+def _surroundings(sites: pd.DataFrame, rule: Rule, warnings: list[str]) -> dict:
+    """The 六个周边 candidates of every fixed site of the ``around`` types: alleys and compounds 500 m–2 km away
+    (the same street without coordinates or when none is in range)."""
+    st_arr, street_arr = sites["site_type"].to_numpy(), sites["street"].to_numpy()
     around = set(rule.around)
     coords = sites[["lon", "lat"]].to_numpy(float)
     has = ~np.isnan(coords).any(axis=1)
@@ -268,15 +304,7 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
         cands[group] = (flat, offsets, cnt)
     if around and not has.any():
         warnings.append("点位没有经度、纬度：“六个周边”按固定点位所在街道内抽取")
-
-    totals = scoring.round_total(scoring.standard_rates(std, inputs.obs[inputs.obs["round_id"].eq(rounds["round_id"].iloc[-1])],
-                                                        inputs.survey[inputs.survey["round_id"].eq(rounds["round_id"].iloc[-1])]))
-    return Model(
-        rule=rule, as_of=inputs.as_of, round_name=str(rounds["round_name"].iloc[-1]),
-        round_total=totals.base + inputs.bonus, standards=std, sites=sites, field=fstd, blocks=blocks,
-        level_shift=float(level_shift), level_sd=float(level_sd), online=ostd, online_shift=float(online_shift),
-        online_sd=float(online_sd), survey=survey, indicators=indicators, peers=peers, bonus=inputs.bonus,
-        deduction=0.0, anchors_around=around, candidates=cands, warnings=warnings)
+    return cands
 
 
 def build(con: duckdb.DuckDBPyConnection, rule: Rule | None = None, before: date | None = None) -> Model:
