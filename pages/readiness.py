@@ -8,7 +8,8 @@ from campaign.forecast import charts
 
 office = load_office()
 st.title("迎检预测 · 下次测评的把握")
-if ui.metric("round_scores").empty:
+rounds = ui.metric("round_scores")
+if rounds.empty:
     st.info("尚无测评数据：导入模拟测评结果后，这里按历次测评和督查台账估计下次测评的把握和最可能失分的点位。")
     st.stop()
 
@@ -31,12 +32,12 @@ if fc.p_target_rank is not None:
                 f"目前第 {fc.current_rank} 名" if fc.current_rank else None, delta_color="off", delta_arrow="off")
 m[2].metric("预计总分（中位数）", f"{fc.quantiles[0.5]:.1f}", f"80% 区间 {fc.interval[0]:.1f}–{fc.interval[1]:.1f}",
             delta_color="off", delta_arrow="off")
-m[3].metric(f"上轮总分（{analysis.short_round(fc.round_name)}）", f"{fc.round_total:.2f}")
+last = rounds.iloc[-1]
+m[3].metric(f"上轮总分（{analysis.short_round(last.round_name)}）", f"{last.total:.2f}")
 st.info(f"回测：{bt.line()}", icon=":material/fact_check:")
 for w in fc.warnings:
     st.warning(w)
 
-rounds = ui.metric("round_scores")
 fig = charts.fan_chart([analysis.short_round(n) for n in rounds["round_name"]], rounds["total"], fc)
 st.plotly_chart(fig, width="stretch", key="rd_fan")
 
