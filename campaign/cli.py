@@ -166,7 +166,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from campaign.forecast.cli import run_cli
 
     return run_cli(args.db, args.target_score, args.target_rank, args.runs, args.seed, args.set, args.json,
-                   backtest_runs=args.backtest_runs)
+                   backtest_runs=args.backtest_runs, plan=args.plan)
 
 
 def cmd_briefing(args: argparse.Namespace) -> int:
@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=RATE",
                    help="推演设定（同 whatif --set），如 site_type:农贸市场=0.9：看整改后的把握")
     p.add_argument("--backtest-runs", type=int, default=2_000, help="回测每轮的模拟次数（默认 2000）")
+    p.add_argument("--plan", type=float, default=None, metavar="P",
+                   help="求“达到目标的把握 ≥ P”的最省整改方案，如 0.8（给了 --target-rank 时按名次，否则按总分）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_forecast)
 

@@ -5,16 +5,18 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from campaign.forecast.backtest import backtest
 from campaign.forecast.estimate import build
+from campaign.forecast.plan import odds_plan
 from campaign.forecast.report import forecast, result_json
 from campaign.forecast.rule import ForecastError
 from campaign.forecast.simulate import simulate
 
 
 def run_cli(db: Path | str, target_score: float | None, target_rank: int | None, runs: int | None, seed: int | None,
-            sets: list[str], as_json: bool, backtest_runs: int = 2_000) -> int:
+            sets: list[str], as_json: bool, backtest_runs: int = 2_000, plan: float | None = None) -> int:
     import json
     import sys
 
@@ -28,6 +30,11 @@ def run_cli(db: Path | str, target_score: float | None, target_rank: int | None,
     if runs is not None and runs < 1:
         print("错误：--runs 应为正整数（模拟次数，如 10000）。", file=sys.stderr)
         return 2
+    if plan is not None:
+        plan = plan / 100 if plan > 1 else plan
+        if not 0 < plan < 1:
+            print("错误：--plan 应为 0 到 1 之间的把握（如 0.8 或 80）。", file=sys.stderr)
+            return 2
     try:
         con = open_for_write(db, 60.0, log=lambda m: print(m, file=sys.stderr), hint="", read_only=True)
     except StoreBusy as exc:
@@ -37,6 +44,8 @@ def run_cli(db: Path | str, target_score: float | None, target_rank: int | None,
         fc = forecast(con, target_score=target_score, target_rank=target_rank, runs=runs, seed=seed,
                       rates_override=";".join(sets) or None)
         bt = backtest(con, target_score=fc.target_score, runs=min(backtest_runs, fc.runs), seed=seed)
+        op = None if plan is None else odds_plan(con, plan, target_score=fc.target_score if target_rank is None else None,
+                                                 target_rank=target_rank)
     except (ForecastError, whatif.WhatIfError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -46,6 +55,8 @@ def run_cli(db: Path | str, target_score: float | None, target_rank: int | None,
     finally:
         con.close()
     out = result_json(fc, bt)
+    if op is not None:
+        out["plan"] = plan_json(op)
     if as_json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
@@ -58,7 +69,23 @@ def run_cli(db: Path | str, target_score: float | None, target_rank: int | None,
     print(bt.line())
     for w in fc.warnings:
         print("注意：" + w)
+    if op is not None:
+        print(op.message)
+        for a in out["plan"]["actions"]:
+            print(f"  {a['key']}：{a['from_rate']:.1%} → {a['rate']:.1%}（{a['department'] or '—'}，增 {a['points']:.3f} 分）")
     return 0
+
+
+def plan_json(op) -> dict:
+    """The cheapest plan for a probability, as the JSON output carries it."""
+    acts = op.plan.actions
+    return {"probability": op.probability, "kind": op.kind, "target": op.target,
+            "gain": round(op.gain, 3) if np.isfinite(op.gain) else None, "before": round(op.before, 4),
+            "after": None if op.after is None else round(op.after, 4), "status": op.plan.status,
+            "message": op.message, "effort": round(float(op.plan.total_effort), 1), "effort_unit": op.plan.effort_unit,
+            "actions": [dict(key=r.key, department=r.department, from_rate=round(float(r.from_rate), 4),
+                             rate=round(float(r.rate), 4), points=round(float(r.points), 4),
+                             effort=round(float(r.effort), 1)) for r in acts.itertuples()]}
 
 
 def benchmark(con: duckdb.DuckDBPyConnection, runs: int = 10_000, repeats: int = 5) -> dict:

@@ -18,7 +18,7 @@ from campaign.forecast.report import page_model, page_runs, pct
 from campaign.forecast.simulate import Simulation, simulate
 
 RANK_MARGIN = 0.01  # a total this much above the peer's counts as ahead of it
-ROUNDS = 5          # times the plan is asked again for what it fell short by
+ROUNDS = 8          # times the plan is asked again for what it fell short by
 
 
 @dataclass
@@ -77,7 +77,7 @@ def odds_plan(con: duckdb.DuckDBPyConnection, probability: float, target_score: 
     # the what-if's points are the latest round's; the forecast credits a fix on its own expected rates (often
     # higher by then), so a plan may buy less than its points: ask for the shortfall again, a few times
     ask, p_after = gain, None
-    for _ in range(ROUNDS):
+    for attempt in range(ROUNDS):
         plan = whatif.optimize(wm, target_total=wm.baseline.total + ask, max_actions=max_actions)
         if not len(plan.actions):
             return OddsPlan(probability, kind, target, gain, before, None, plan,
@@ -87,7 +87,9 @@ def odds_plan(con: duckdb.DuckDBPyConnection, probability: float, target_score: 
         short = required_gain(after, probability, target_score, target_rank)
         if p_after >= probability or short <= 0 or plan.status == "infeasible":
             break
-        ask += short * 1.3
-    enough = "" if p_after >= probability else f"（仍未达到 {probability:.0%}：可放宽整改项数或工作量上限后再求）"
+        ask += short * (1.3 + 0.2 * attempt)
+    enough = "" if p_after >= probability else (
+        f"（仍未达到 {probability:.0%}：可整改的项目已到上限，或受整改项数、工作量上限限制）"
+        if plan.status == "infeasible" or max_actions else f"（仍略低于 {probability:.0%}）")
     return OddsPlan(probability, kind, target, gain, before, p_after, plan,
                     f"{head}：{plan.message}；按此方案整改，把握由约 {pct(before)} 升至约 {pct(p_after)}{enough}")

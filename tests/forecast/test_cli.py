@@ -86,3 +86,16 @@ def test_the_backtest_predicts_each_round_from_the_rounds_before_it(small_con):
     assert bt.coverage == bt.rounds["inside"].mean() and 0 <= bt.brier <= 1
     inside = ((bt.rounds["actual"] >= bt.rounds["low"]) & (bt.rounds["actual"] <= bt.rounds["high"])).to_numpy()
     assert (bt.rounds["inside"].to_numpy() == inside).all()
+
+
+def test_the_cheapest_plan_for_a_probability(small_db, answer):
+    out = run("--db", small_db, "--target-score", 90, "--runs", 500, "--seed", 7, "--backtest-runs", 100,
+              "--plan", 80, "--json")
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)["plan"]
+    assert plan["probability"] == 0.8 and plan["kind"] == "score" and plan["target"] == 90
+    assert plan["message"].startswith("达到 90 分的把握 ≥ 80%")
+    if plan["before"] < 0.8:
+        assert plan["actions"] and plan["after"] >= 0.8 and all(a["rate"] > a["from_rate"] for a in plan["actions"])
+    bad = run("--db", small_db, "--plan", 100, "--json")
+    assert bad.returncode == 2 and "--plan 应为 0 到 1 之间" in bad.stderr
