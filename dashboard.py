@@ -18,6 +18,7 @@ pages = {
         st.Page("pages/rectification.py", title="整改", icon="🛠️", url_path="rectification"),
     ],
     "工作": [
+        st.Page("pages/readiness.py", title="迎检", icon="🎲", url_path="readiness"),
         st.Page("pages/whatif.py", title="推演", icon="🧮", url_path="whatif"),
         st.Page("pages/briefing.py", title="周调度会通报", icon="📄", url_path="briefing"),
         st.Page("pages/notices.py", title="交办单", icon="📨", url_path="notices"),

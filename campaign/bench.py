@@ -34,6 +34,7 @@ TARGETS = {  # rows: (query p95 ms, page ms)
     1_000_000: dict(query_p95_ms=50, page_ms=700, concurrent_p95_ms=1000),
     10_000_000: dict(query_p95_ms=300, peak_rss_mb=2048),
 }
+FORECAST_MS = 1000  # 10,000 simulated assessments of a district (600 sites)
 
 
 def _ms(seconds: float) -> float:
@@ -239,6 +240,7 @@ class BenchResult:
     import_rows_per_s: dict = field(default_factory=dict)
     matching_ms: dict = field(default_factory=dict)
     whatif_ms: float | None = None
+    forecast: dict = field(default_factory=dict)
     peak_rss_mb: float = 0.0
     pandas: dict = field(default_factory=dict)
     pandas_ratio: float | None = None
@@ -261,6 +263,11 @@ def run_bench(rows: int, runs: int = 5, pages: bool = True, extras: bool = True,
         res.whatif_ms = _whatif_ms(con)
         log(f"推演重算（改一个滑块）：{res.whatif_ms} ms")
     con.close()
+    if extras:
+        res.forecast = _forecast_ms(1 if smoke else max(runs, 5))
+        f = res.forecast
+        log(f"迎检预测：{f['sites']} 个点位模拟 {f['runs']:,} 次测评 p50 {f['simulate_p50_ms']} ms"
+            f"（最慢 {f['simulate_max_ms']} ms；估计模型 {f['build_ms']} ms；机器 1 分钟负载 {f['load_1min']}）")
     # the pandas comparison runs in its own process, before this one opens the store for the pages
     res.pandas = _pandas_in_child(str(db), params, runs)
     res.pandas["duckdb_p50_ms"] = ours["p50_ms"]
@@ -302,6 +309,18 @@ def _whatif_ms(con: duckdb.DuckDBPyConnection) -> float | None:
     return round(float(whatif.benchmark(con)), 2)
 
 
+def _forecast_ms(repeats: int) -> dict:
+    """10,000 simulated assessments at district scale: the full demo (scale 1, 600 sites), whatever --rows is."""
+    from campaign.forecast.cli import benchmark
+
+    con = duckdb.connect(str(demo_for(round(PROBLEMS_PER_SCALE))), read_only=True)
+    try:
+        out = benchmark(con, runs=10_000, repeats=repeats)
+    finally:
+        con.close()
+    return dict(out, load_1min=round(os.getloadavg()[0], 2), cores=os.cpu_count())
+
+
 def _import_rows_per_s(rows: int, runs: int) -> dict:
     from campaign.ingest.bench import import_rows_per_s
 
@@ -335,6 +354,8 @@ def check_targets(res: BenchResult) -> list[str]:
             missed.append(f"核对 {name} {ms} ms > {MATCHING_TARGETS_MS[name]} ms")
     if res.whatif_ms is not None and res.whatif_ms > 50:
         missed.append(f"推演重算 {res.whatif_ms} ms > 50 ms")
+    if res.forecast and res.forecast["simulate_p50_ms"] > FORECAST_MS:
+        missed.append(f"迎检预测 {res.forecast['runs']:,} 次模拟 {res.forecast['simulate_p50_ms']} ms > {FORECAST_MS} ms")
     return missed
 
 
@@ -352,4 +373,6 @@ def main(rows: int, runs: int, as_json: bool, smoke: bool) -> int:
         for m in missed:
             print("未达标：", m)
         print(f"内存峰值 {res.peak_rss_mb} MB；推演重算 {res.whatif_ms} ms；导入 {res.import_rows_per_s}")
+        if res.forecast:
+            print(f"迎检预测 10,000 次模拟 {res.forecast['simulate_p50_ms']} ms（目标 ≤ {FORECAST_MS} ms）")
     return 0 if smoke or not missed else 1

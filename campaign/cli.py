@@ -162,6 +162,13 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                    args.effort, args.json)
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from campaign.forecast.cli import run_cli
+
+    return run_cli(args.db, args.target_score, args.target_rank, args.runs, args.seed, args.set, args.json,
+                   backtest_runs=args.backtest_runs, plan=args.plan)
+
+
 def cmd_briefing(args: argparse.Namespace) -> int:
     from campaign.briefing.cli import run
 
@@ -263,6 +270,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effort", default=None, help="工作量估计文件（默认 data/whatif_effort.yaml）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("forecast", help="迎检预测：下次测评达到目标分、目标名次的把握，最可能被抽到且失分的点位，回测")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--target-score", type=float, default=None, help="目标总分（默认 data/office.yaml 的目标）")
+    p.add_argument("--target-rank", type=int, default=None, help="目标同组名次（默认 data/office.yaml 的目标）")
+    p.add_argument("--runs", type=int, default=None, help="模拟次数（默认 data/readiness.yaml 的 runs，一般 10000）")
+    p.add_argument("--seed", type=int, default=None, help="随机种子（相同种子、相同数据，结果相同）")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=RATE",
+                   help="推演设定（同 whatif --set），如 site_type:农贸市场=0.9：看整改后的把握")
+    p.add_argument("--backtest-runs", type=int, default=2_000, help="回测每轮的模拟次数（默认 2000）")
+    p.add_argument("--plan", type=float, default=None, metavar="P",
+                   help="求“达到目标的把握 ≥ P”的最省整改方案，如 0.8（给了 --target-rank 时按名次，否则按总分）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("briefing", help="周调度会通报：生成某一周的 Word 通报和 Excel 附表")
     from campaign.briefing.cli import add_arguments as briefing_arguments

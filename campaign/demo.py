@@ -257,8 +257,9 @@ def _generate(con, fw: Framework, scale: float, seed: int, progress) -> dict:
         "street": [street_names[s] for s in site_street],
         "department": [dept_names[d] for d in site_dept],
     })
+    sites = _with_coordinates(sites, seed)
     con.register("demo_sites", sites)
-    con.execute("INSERT INTO store.sites SELECT * FROM demo_sites")
+    con.execute("INSERT INTO store.sites BY NAME SELECT * FROM demo_sites")
     con.unregister("demo_sites")
 
     # standards a problem of (site type, category) breaks
@@ -399,6 +400,25 @@ def _generate(con, fw: Framework, scale: float, seed: int, progress) -> dict:
     for name in ("d_cat", "d_dept", "d_std", "d_src", "d_desc"):
         con.unregister(name)
     return dict(sites=n_sites, inspections=next_insp - 1, problems=next_prob - 1, rounds=len(ROUNDS))
+
+
+def _with_coordinates(sites: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """经度/纬度 inside each street's made-up outline (data/demo_streets.geojson), from a random stream of their
+    own, so the rest of the demo is the same with or without them; no outline file: no coordinates."""
+    from campaign import geo
+    from campaign.config import DATA_DIR
+
+    out = sites.assign(lon=np.nan, lat=np.nan)
+    try:
+        outlines = geo.load_outlines(DATA_DIR / "demo_streets.geojson")
+    except geo.GeoFileError:
+        return out
+    rng = np.random.default_rng([seed, 6])
+    for street, idx in out.groupby("street", sort=True).groups.items():
+        if street in outlines:
+            lon, lat = geo.random_points(rng, outlines[street], len(idx))
+            out.loc[idx, "lon"], out.loc[idx, "lat"] = np.round(lon, 6), np.round(lat, 6)
+    return out
 
 
 def _assessments(con, fw: Framework, seed: int, sites: pd.DataFrame, site_chronic: np.ndarray,

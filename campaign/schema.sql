@@ -14,6 +14,9 @@ CREATE TABLE IF NOT EXISTS store.streets (street VARCHAR PRIMARY KEY, street_typ
 CREATE TABLE IF NOT EXISTS store.departments (department VARCHAR PRIMARY KEY, dept_type VARCHAR, sort_order INTEGER);
 CREATE TABLE IF NOT EXISTS store.sites (
     site_id INTEGER PRIMARY KEY, site VARCHAR, site_type VARCHAR, street VARCHAR, department VARCHAR);
+-- 经度/纬度 (degrees) of a site, when the office has them: the readiness forecast's 六个周边 rule (campaign/forecast.py)
+ALTER TABLE store.sites ADD COLUMN IF NOT EXISTS lon DOUBLE;
+ALTER TABLE store.sites ADD COLUMN IF NOT EXISTS lat DOUBLE;
 
 CREATE TABLE IF NOT EXISTS store.inspections (
     inspection_id BIGINT, inspected_on DATE, site_id INTEGER, site VARCHAR, site_type VARCHAR,
@@ -61,7 +64,7 @@ CREATE OR REPLACE VIEW main.bonus_items AS SELECT code, name, points FROM store.
 CREATE OR REPLACE VIEW main.negative_items AS SELECT code, name, deduction, veto FROM store.negative_items;
 CREATE OR REPLACE VIEW main.streets AS SELECT street, street_type, population, sort_order FROM store.streets;
 CREATE OR REPLACE VIEW main.departments AS SELECT department, dept_type, sort_order FROM store.departments;
-CREATE OR REPLACE VIEW main.sites AS SELECT site_id, site, site_type, street, department FROM store.sites;
+CREATE OR REPLACE VIEW main.sites AS SELECT site_id, site, site_type, street, department, lon, lat FROM store.sites;
 CREATE OR REPLACE VIEW main.inspections AS
     SELECT inspection_id, inspected_on, site_id, site, site_type, street, source, problems_found
     FROM store.inspections;

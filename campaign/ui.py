@@ -147,12 +147,14 @@ def version() -> tuple[int, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(key: str, db: str, kind: str, name: str, _params: dict) -> object:
+def _cached(key: str, db: str, kind: str, name: str, _params: dict, _fn=None) -> object:
     """``key`` names the call (database, data version, name, parameters); the parameters themselves are passed
     unhashed: hashing them is what Streamlit would otherwise spend most of a cache hit on."""
     con = _connection(db)
     if kind == "query":
         return queries.run(con, name, **_params)
+    if _fn is not None:
+        return _fn(con, **_params)
     module, _, func = name.rpartition(".")
     mod = importlib.import_module(f"campaign.{module}") if module else metrics
     return getattr(mod, func)(con, **_params)
@@ -162,7 +164,7 @@ _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def _once(kind: str, name: str, params: dict):
+def _once(kind: str, name: str, params: dict, fn=None):
     """Cached call; sessions asking the same thing at once wait for one computation instead of repeating it.
 
     A query is keyed on the parameters its SQL uses only, so that filters it ignores share one result."""
@@ -173,7 +175,7 @@ def _once(kind: str, name: str, params: dict):
     with _locks_guard:
         lock = _locks.setdefault(call, threading.Lock())
     with lock:
-        return _cached(repr((db, version())) + call, db, kind, name, params)
+        return _cached(repr((db, version())) + call, db, kind, name, params, fn)
 
 
 def query(name: str, **params) -> pd.DataFrame:
@@ -188,6 +190,12 @@ def metric(name: str, **params):
     campaign module (``"analysis.street_ranking"``); it takes the connection first, then keyword parameters.
     """
     return _once("metric", name, params)
+
+
+def call(fn, **params):
+    """``fn(connection, **params)``, cached until the data changes: the function itself is passed, and the cache
+    is keyed on its module and name with the parameters (which must have a stable repr)."""
+    return _once("call", f"{fn.__module__}.{fn.__qualname__}", params, fn)
 
 
 # ----------------------------------------------------------------------------------------------------

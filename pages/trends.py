@@ -3,8 +3,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, ui
+from campaign import analysis, figures, forecast, ui
 from campaign.config import load_office
+from campaign.forecast import charts
 
 f = ui.filters()
 office = load_office()
@@ -29,6 +30,13 @@ else:
     with st.expander("各轮得分明细"):
         st.dataframe(table, hide_index=True, width="stretch")
         ui.excel_download(table, "各轮测评得分", key="dl_totals")
+    try:  # the next assessment's odds, beside the rounds so far
+        fc = ui.call(forecast.page_forecast, target_score=float(office.target_total), target_rank=office.target_rank,
+                     stamp=forecast.rule_stamp())
+        st.plotly_chart(charts.fan_chart(names, rounds["total"].tolist(), fc), width="stretch", key="fan")
+        st.page_link("pages/readiness.py", label=f"{fc.headline()} → 迎检预测", icon=":material/casino:")
+    except forecast.ForecastError as exc:
+        st.caption(f"下次测评预测：{exc}")
 
 # --- sections and items ------------------------------------------------------------------------------------
 sections = ui.metric("analysis.group_rates_by_round", by="section")

@@ -3,8 +3,9 @@ the cheapest plan to reach a target; scenarios saved, compared and shared by lin
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import ui, whatif
+from campaign import forecast, ui, whatif
 from campaign.app import whatif_view
+from campaign.config import load_office
 
 f = ui.filters()
 st.title(f"推演 · 以{f.round_name}为基准")
@@ -61,9 +62,16 @@ if st.query_params.get("scenario", "") != text:
     elif "scenario" in st.query_params:
         del st.query_params["scenario"]
 p = whatif.project(model, settings)
+office = load_office()
+try:  # the odds at the next assessment with the scenario, beside its projected total
+    odds = [ui.call(forecast.page_forecast, target_score=float(office.target_total), target_rank=office.target_rank,
+                    stamp=forecast.rule_stamp(), rates=r).p_target_score for r in ("", whatif.format_scenario(
+                        [s for s in settings if not s.fix]))]
+except forecast.ForecastError:
+    odds = None
 
 with top:
-    c = st.columns(4)
+    c = st.columns(5 if odds else 4)
     c[0].metric("推演总分", f"{p.total:.2f}",
                 ui.fmt_delta(p.total - base.total, unit=" 分") if abs(p.total - base.total) >= 0.005 else None)
     if p.rank is not None:
@@ -75,6 +83,11 @@ with top:
                 delta_color="off", delta_arrow="off")
     deduction = f"−{p.score.deduction:.2f}" if p.score.deduction else "0"
     c[3].metric("加分 / 负面清单扣分", f"+{p.score.bonus:.2f} / {deduction}")
+    if odds:
+        c[4].metric(f"下次达 {office.target_total:g} 分把握", forecast.pct(odds[1]),
+                    f"推演前 {forecast.pct(odds[0])}" if odds[1] != odds[0] else None, delta_arrow="up",
+                    help=f"下次测评达到 {office.target_total:g} 分的把握：按迎检预测模型（历次测评、督查台账、测评抽样规则）"
+                         "模拟下次测评；“标记为已整改”不计入")
     if p.score.vetoed:
         st.error("本轮存在一票否决事项：无论推演得分多少，测评结果均不合格。")
     for note in notes + p.warnings:

@@ -23,6 +23,8 @@ def test_bench_smoke(tmp_path):
     assert all(ms > 0 for ms in res["matching_ms"].values())
     assert res["whatif_ms"] > 0 and res["peak_rss_mb"] > 0 and res["pandas_ratio"] > 0
     assert res["concurrent"]["sessions"] == 16
+    fc = res["forecast"]  # 10,000 simulated assessments of the full demo district, whatever --rows is
+    assert fc["runs"] == 10_000 and fc["sites"] == 600 and fc["simulate_p50_ms"] > 0 and fc["load_1min"] >= 0
 
 
 def test_every_registered_page_is_benchmarked():

@@ -6,8 +6,9 @@ from datetime import date
 
 import streamlit as st
 
-from campaign import ui, whatif
+from campaign import forecast, ui, whatif
 from campaign import whatif_plan as wp
+from campaign.forecast.plan import odds_plan
 from campaign.config import load_office
 
 
@@ -22,21 +23,32 @@ def plan_section(model: whatif.Model, round_id: int, settings: list[whatif.Setti
         st.caption("方案从本轮测评的实际达标率出发；在上方设定目标达标率后，方案从您设定的达标率出发。")
     ranked = model.baseline.ranked
     with st.form("wi_opt"):
-        c = st.columns([2, 2, 2, 3])
+        c = st.columns([2, 2, 2, 2, 2])
         kind = c[0].radio("目标", ["目标名次", "目标总分"] if ranked else ["目标总分"], horizontal=True)
         rank = c[1].number_input("目标名次", 1, ranked or 1, min(office.target_rank, ranked or 1), disabled=not ranked)
         score = c[2].number_input("目标总分", 0.0, 200.0, float(office.target_total), 0.5, format="%.2f")
         most = c[3].number_input("最多整改项数（0 为不限）", 0, 1000, 0)
+        sure = c[4].number_input("下次测评的把握不低于（%，0 为按本轮）", 0, 99, 0, 5,
+                                 help="如 80：求下次测评“达到目标的把握 ≥ 80%”的最省方案（按迎检预测模型，"
+                                      "从本轮实际达标率出发）")
         if st.form_submit_button("求最省方案", type="primary"):
             ss.wi_plan_req = dict(round_id=round_id, max_actions=int(most) or None,
                                   target_rank=int(rank) if kind == "目标名次" else None,
-                                  target_total=float(score) if kind == "目标总分" else None)
+                                  target_total=float(score) if kind == "目标总分" else None, sure=int(sure))
     req = ss.get("wi_plan_req")
     if not req or req["round_id"] != round_id:
         return
-    ap = ui.metric("whatif_plan.plan_for", **req, scenario=text, effort_stamp=whatif.effort_stamp())
+    ask = {k: v for k, v in req.items() if k != "sure"}
+    if req.get("sure"):  # odds at the next assessment (readiness forecast), from the round as assessed
+        op = ui.call(odds_plan, probability=req["sure"] / 100, target_score=req["target_total"],
+                     target_rank=req["target_rank"], max_actions=req["max_actions"], stamp=forecast.rule_stamp(),
+                     effort_stamp=whatif.effort_stamp())
+        ap, message = wp.ActionPlan(op.plan, [], model.baseline.total, model.baseline.total), op.message
+    else:
+        ap = ui.metric("whatif_plan.plan_for", **ask, scenario=text, effort_stamp=whatif.effort_stamp())
+        message = ap.message
     plan = ap.plan
-    (st.success if plan.status in ("optimal", "met") else st.warning)(ap.message)
+    (st.success if plan.status in ("optimal", "met") else st.warning)(message)
     if not len(plan.actions):
         return
     today = date.today()

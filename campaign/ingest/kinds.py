@@ -40,6 +40,7 @@ class Context:
     issues: list[tuple[np.ndarray, str, object]] = field(default_factory=list)
     name_flags: list[namecheck.NameFlag] = field(default_factory=list)
     new_sites: pd.DataFrame | None = None
+    site_coords: pd.DataFrame | None = None  # 经度/纬度 a file gives for known sites (stored where they have none)
     coded: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)  # id → (array, codes, distinct)
     source: str | None = None           # the profile's source for every row (数字城管, 12345 …)
     accept_suggestions: bool = False    # take suggested names and standards instead of holding rows back
@@ -365,11 +366,27 @@ def _first_valid(values_: np.ndarray, group: np.ndarray, n_groups: int) -> np.nd
     return out
 
 
+def coordinates(ctx: Context) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """经度/纬度 columns (degrees), checked: inside China's range, both or neither; None without them."""
+    if not (ctx.has("lon") or ctx.has("lat")):
+        return None, None
+    lon, lat = ctx.number("lon"), ctx.number("lat")
+    with np.errstate(invalid="ignore"):
+        ctx.issue(~np.isnan(lon) & ((lon < 73) | (lon > 136)), "lon", "经度应在 73 到 136 度之间（如 113.2651）")
+        ctx.issue(~np.isnan(lat) & ((lat < 3) | (lat > 54)), "lat", "纬度应在 3 到 54 度之间（如 23.1291）")
+    no_lon, no_lat = ctx.empty("lon"), ctx.empty("lat")  # empty cells (an unreadable one says so itself)
+    ctx.issue(~no_lon & no_lat, "lat", "有经度没有纬度：经度、纬度应同时填写")
+    ctx.issue(no_lon & ~no_lat, "lon", "有纬度没有经度：经度、纬度应同时填写")
+    return lon, lat
+
+
 def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: np.ndarray,
-                 dept: np.ndarray, ok: np.ndarray) -> pd.DataFrame:
+                 dept: np.ndarray, ok: np.ndarray, lon: np.ndarray | None = None,
+                 lat: np.ndarray | None = None) -> pd.DataFrame:
     """Match site names to store.sites of the same street; sites not yet known become new sites
     (ctx.new_sites, written by apply). Returns per row: site_id, site_type, street, department, the file's
-    values first."""
+    values first. With 经度/纬度, a site takes the first row's pair (new sites, and known sites without one:
+    ctx.site_coords)."""
     sites = _sites(ctx.cur)
     by_name: dict[str, list[tuple]] = {}
     for r in sites.itertuples(index=False, name=None):
@@ -383,8 +400,13 @@ def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: 
     first_row[g] = np.nonzero(use)[0][idx]
     first_type = _first_valid(site_type[use], grp[use], n_pairs)
     first_dept = _first_valid(dept[use], grp[use], n_pairs)
+    xy = np.full((n_pairs, 2), None, dtype=object)
+    if lon is not None and lat is not None:
+        both = ~np.isnan(lon) & ~np.isnan(lat)
+        for j, v in enumerate((lon, lat)):
+            xy[:, j] = _first_valid(np.where(both, v.astype(object), None)[use], grp[use], n_pairs)
     look = np.full((n_pairs + 1, 4), None, dtype=object)  # site_id, site_type, street, department
-    new = []
+    new, coords = [], []
     next_id = int(sites["site_id"].max()) + 1 if len(sites) else 1
     for k in g:
         s, st = site[first_row[k]], street[first_row[k]]
@@ -392,12 +414,17 @@ def attach_sites(ctx: Context, site: np.ndarray, street: np.ndarray, site_type: 
         hit = next((c for c in cands if c[3] == st), None)  # a site is matched only within its own street
         if hit is None:
             hit = (next_id, s, first_type[k], st, first_dept[k])
-            new.append(hit)
+            new.append(hit + tuple(xy[k]))
             by_name[s] = [hit]
             next_id += 1
+        elif xy[k, 0] is not None:
+            coords.append((hit[0], *xy[k]))
         look[k] = (hit[0], hit[2], hit[3], hit[4])
     at = look[np.where(use, pair, n_pairs)]
-    ctx.new_sites = pd.DataFrame(new, columns=["site_id", "site", "site_type", "street", "department"])
+    ctx.new_sites = pd.DataFrame(new, columns=["site_id", "site", "site_type", "street", "department", "lon", "lat"]
+                                 ).astype({"lon": float, "lat": float})
+    ctx.site_coords = pd.DataFrame(coords, columns=["site_id", "lon", "lat"]).astype(
+        {"site_id": "int32", "lon": float, "lat": float})
     ids = at[:, 0]
     has_id = pd.notna(ids)
     site_id = pd.array(np.where(has_id, ids, 0).astype(np.int32), dtype="Int32")
@@ -447,6 +474,7 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
     category, subcategory = _categories(ctx)
     desc = ctx.text("description", values.free_text)
     site_type = ctx.text("site_type")
+    coords = coordinates(ctx)
     source = ctx.text("source", values.free_text)
     if ctx.source and not ctx.has("source"):
         source = np.full(ctx.n, ctx.source, dtype=object)
@@ -525,7 +553,7 @@ def build_ledger(ctx: Context) -> pd.DataFrame:
         res.notes.append(f"{int(no_site.sum())} 条问题没有具体位置（如“无位置描述”），不对应点位，只计入所属街道。")
     _outside_calendar(ctx, found, ok)
 
-    at = attach_sites(ctx, site, street, site_type, dept, ok & (street != NO_STREET))
+    at = attach_sites(ctx, site, street, site_type, dept, ok & (street != NO_STREET), *coords)
     # what the file says: a column it has no field for is neither written nor compared (an update keeps it)
     given = {"category": ("category",), "subcategory": ("category", "subcategory"), "source": ("source",),
              "standard_code": ("standard_code", "standard_text"), "description": ("description", "standard_text"),

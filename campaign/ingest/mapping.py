@@ -35,7 +35,8 @@ KINDS: dict[str, Kind] = {
         fields=("problem_id", "found_on", "site", "address", "site_type", "street", "community", "handler",
                 "lead_department", "department", "category", "subcategory", "standard_code", "standard_text",
                 "description", "deduction", "card", "deadline", "status", "closed_on", "source", "passed",
-                "rebound", "photos_before", "photos_after", "note", "reported_overdue", "extensions", "reworks")),
+                "rebound", "photos_before", "photos_after", "note", "reported_overdue", "extensions", "reworks",
+                "lon", "lat")),
     "assessment": Kind(
         "assessment", "模拟测评结果",
         required=(("round",), ("standard_code", "standard_text"), ("score", "passed")),

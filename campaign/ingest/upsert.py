@@ -307,6 +307,24 @@ def add_sites(cur, new_sites: pd.DataFrame | None, used: pd.Series, import_id: i
     return rows["site"].tolist()
 
 
+def fill_site_coordinates(cur, coords: pd.DataFrame | None, used: pd.Series) -> int:
+    """经度/纬度 for known sites that have none yet (a stored pair is never overwritten); how many got one."""
+    if coords is None or coords.empty:
+        return 0
+    rows = coords[coords["site_id"].isin(set(used.dropna().astype(int)))]
+    if rows.empty:
+        return 0
+    cur.register("site_coords", rows)
+    try:
+        n = cur.execute("SELECT count(*) FROM store.sites s JOIN site_coords c USING (site_id) "
+                        "WHERE s.lon IS NULL OR s.lat IS NULL").fetchone()[0]
+        cur.execute("UPDATE store.sites SET lon = c.lon, lat = c.lat FROM site_coords c "
+                    "WHERE store.sites.site_id = c.site_id AND (store.sites.lon IS NULL OR store.sites.lat IS NULL)")
+    finally:
+        cur.unregister("site_coords")
+    return int(n)
+
+
 def resolve_rounds(ctx, stage: pd.DataFrame, import_id: int) -> pd.DataFrame:
     """round_name → round_id; names not in the store become new rounds (dated by their rows, if any)."""
     from campaign.ingest.kinds import assessor_of
@@ -363,6 +381,9 @@ def _dims(ctx, stage: pd.DataFrame, import_id: int) -> None:
         res.created["责任单位"] = add_departments(cur, stage["department"].dropna().unique().tolist(), import_id)
     if "site_id" in stage:
         res.created["点位"] = add_sites(cur, ctx.new_sites, stage["site_id"], import_id)
+        located = fill_site_coordinates(cur, getattr(ctx, "site_coords", None), stage["site_id"])
+        if located:
+            res.notes.append(f"{located} 个已有点位按本文件补上了经度、纬度（已有经纬度的点位不改）。")
     res.created = {k: v for k, v in res.created.items() if v}
 
 

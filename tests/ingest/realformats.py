@@ -38,7 +38,8 @@ def seed_known_names(con) -> None:
     for i, dept in enumerate(KNOWN_DEPARTMENTS, start=1):
         con.execute("INSERT INTO store.departments VALUES (?, '政府部门', ?)", [dept, i])
     for i, (site, kind, street, dept) in enumerate(KNOWN_SITES, start=1):
-        con.execute("INSERT INTO store.sites VALUES (?, ?, ?, ?, ?)", [i, site, kind, street, dept])
+        con.execute("INSERT INTO store.sites (site_id, site, site_type, street, department) VALUES (?, ?, ?, ?, ?)",
+                    [i, site, kind, street, dept])
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
