@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from campaign import ui, whatif
-from campaign import whatif_plan as wp
+from campaign.whatif import plan as wp
 from campaign.config import load_office
 
 
@@ -34,7 +34,7 @@ def plan_section(model: whatif.Model, round_id: int, settings: list[whatif.Setti
     req = ss.get("wi_plan_req")
     if not req or req["round_id"] != round_id:
         return
-    ap = ui.metric("whatif_plan.plan_for", **req, scenario=text, effort_stamp=whatif.effort_stamp())
+    ap = ui.metric("whatif.plan.plan_for", **req, scenario=text, effort_stamp=whatif.effort_stamp())
     plan = ap.plan
     (st.success if plan.status in ("optimal", "met") else st.warning)(ap.message)
     if not len(plan.actions):

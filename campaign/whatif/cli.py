@@ -67,7 +67,7 @@ def run_cli(db: Path | str, round_id: int | None, sets: list[str], fixes: list[s
         p = project(model, settings)
         plan = start = None
         if target_score is not None or target_rank is not None:
-            from campaign.whatif_plan import plan_from  # the plan starts from the settings given
+            from campaign.whatif.plan import plan_from  # the plan starts from the settings given
 
             effort = load_effort(effort_file) if effort_file else load_effort()
             ap = plan_from(model, settings, target_score, target_rank, effort, max_actions)

@@ -24,10 +24,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import whatif
 from campaign.model.calendar import add_working_days, covered, is_workday, working_days_between
 from campaign.store import write_transaction
-from campaign.whatif import KINDS, Model, Plan, Setting, WhatIfError
+from campaign.whatif import display
+from campaign.whatif.effort import Effort
+from campaign.whatif.model import Model, _field_groups, build_model, lift_alpha, project
+from campaign.whatif.saved import _ensure_scenarios, save_scenario
+from campaign.whatif.settings import (FIELD, KINDS, ONLINE, Setting, WhatIfError, format_scenario, parse_scenario,
+                                      settings_from_json)
+from campaign.whatif.solver import Plan, optimize
 
 DISTRICT = "区级"
 
@@ -41,11 +46,11 @@ def start_model(model: Model, settings: list[Setting]) -> Model:
     """The round as if the settings already held: every unit's value lifted as ``project`` lifts it."""
     if not settings:
         return model
-    alpha, _, _ = whatif.lift_alpha(model, settings)
+    alpha, _, _ = lift_alpha(model, settings)
     value = np.where(alpha > 0, model.value + alpha * model.gap, model.value)
     m = dc_replace(model, value=value, baseline=None, _masks={})
-    m.fix_groups, m.unit_group = whatif._field_groups(m.units, value, m.share, m.ppv, m.standards, m.site_counts)
-    m.baseline = whatif.project(m, [])
+    m.fix_groups, m.unit_group = _field_groups(m.units, value, m.share, m.ppv, m.standards, m.site_counts)
+    m.baseline = project(m, [])
     return m
 
 
@@ -70,11 +75,11 @@ class ActionPlan:
 
 
 def plan_from(model: Model, settings: list[Setting], target_total: float | None = None,
-              target_rank: int | None = None, effort: whatif.Effort | None = None,
+              target_rank: int | None = None, effort: Effort | None = None,
               max_actions: int | None = None) -> ActionPlan:
     """The cheapest plan that reaches the target, starting from the user's settings (none: from the round)."""
     start = start_model(model, settings)
-    plan = whatif.optimize(start, target_total, target_rank, effort=effort, max_actions=max_actions)
+    plan = optimize(start, target_total, target_rank, effort=effort, max_actions=max_actions)
     return ActionPlan(plan, list(settings), model.baseline.total, start.baseline.total)
 
 
@@ -83,8 +88,8 @@ def plan_for(con: duckdb.DuckDBPyConnection, round_id: int | None = None, scenar
              effort_stamp: float = 0.0) -> ActionPlan:
     """A plan for the page (cacheable: connection first, plain parameters; ``effort_stamp`` only keys the cache
     so that an edited effort file gives a new plan)."""
-    model = whatif.build_model(con, round_id)
-    settings, _ = model.validate(whatif.parse_scenario(scenario))
+    model = build_model(con, round_id)
+    settings, _ = model.validate(parse_scenario(scenario))
     return plan_from(model, settings, target_total, target_rank, max_actions=max_actions or None)
 
 
@@ -129,17 +134,17 @@ def calendar_note(start: date, assessment: date | None) -> str:
 def _place(model: Model, a: pd.Series) -> tuple[str, str]:
     """The street and the site types an action works in."""
     street = a["street"] if isinstance(a["street"], str) and a["street"] else DISTRICT
-    if a["method"] == whatif.FIELD and a["standard_code"]:
+    if a["method"] == FIELD and a["standard_code"]:
         types = model.standards.set_index("code")["site_types"].get(a["standard_code"])
         return street, "、".join(types if types is not None else [])
-    return street, "网上申报" if a["method"] == whatif.ONLINE else "问卷调查"
+    return street, "网上申报" if a["method"] == ONLINE else "问卷调查"
 
 
 def action_table(model: Model, ap: ActionPlan, start: date, assessment: date | None = None) -> pd.DataFrame:
     """The plan's actions as the office assigns them: owner, place, what, from/to rate, points, effort, date."""
     plan = ap.plan
     a = plan.actions
-    base = whatif.plan_table(model, plan)
+    base = display.plan_table(model, plan)
     places = [_place(model, r) for _, r in a.iterrows()]
     dates = target_dates(a["effort"], start, assessment)
     return pd.DataFrame({
@@ -184,7 +189,7 @@ def setting_words(setting: Setting, model: Model | None = None) -> str:
 def scenario_words(text: str, model: Model | None = None) -> str:
     """A saved scenario's settings in words, one after another (none: 无设定)."""
     try:
-        settings = whatif.parse_scenario(text)
+        settings = parse_scenario(text)
     except WhatIfError:
         return text
     return "；".join(setting_words(s, model) for s in settings) or "无设定"
@@ -204,12 +209,12 @@ def save(con: duckdb.DuckDBPyConnection, name: str, settings: list[Setting] | st
     clean = (name or "").strip()
     if clean and not replace:
         with write_transaction(con) as cur:
-            whatif._ensure_scenarios(cur)
+            _ensure_scenarios(cur)
             found = cur.execute("SELECT settings FROM store.scenarios WHERE name = ?", [clean]).fetchone()
         if found:
-            old = whatif.format_scenario(whatif.settings_from_json(found[0]))
+            old = format_scenario(settings_from_json(found[0]))
             raise ScenarioExists(f"已有名为“{clean}”的方案（{scenario_words(old)}）")
-    whatif.save_scenario(con, name, settings, by=by)
+    save_scenario(con, name, settings, by=by)
 
 
 # ---------------------------------------------------------------------------------------------- Excel
@@ -226,7 +231,7 @@ def workbook(model: Model, ap: ActionPlan, table: pd.DataFrame, note: str, made:
     about = pd.DataFrame({"项目": ["测评轮次", "目标", "方案起点", "测评得分", "起点推演总分", "方案推演总分",
                                  "整改项数", f"总工作量（{plan.effort_unit}）", "完成时限", "结论", "生成时间"],
                           "内容": [model.round_name, target,
-                                 scenario_words(whatif.format_scenario(ap.start), model) if ap.start
+                                 scenario_words(format_scenario(ap.start), model) if ap.start
                                  else "按本轮测评实际达标率", f"{ap.observed_total:.2f}", f"{ap.start_total:.2f}",
                                  f"{plan.projected.total:.2f}" if plan.projected else "—", str(len(table)),
                                  f"{plan.total_effort:.1f}", note, ap.message,
@@ -246,8 +251,8 @@ def workbook(model: Model, ap: ActionPlan, table: pd.DataFrame, note: str, made:
 
 
 def compare_table(model: Model, named: dict[str, str]) -> pd.DataFrame:
-    """Scenarios side by side (``whatif.compare_table``) with each one's settings in words."""
-    t = whatif.compare_table(model, named)
+    """Scenarios side by side (``display.compare_table``) with each one's settings in words."""
+    t = display.compare_table(model, named)
     row = t.index[t["项目"].eq("设定")]
     for name, text in named.items():
         t.loc[row, name] = scenario_words(text, model) if text else "（无）"
