@@ -7,8 +7,8 @@ from datetime import date
 import streamlit as st
 
 from campaign import forecast, ui, whatif
-from campaign import whatif_plan as wp
 from campaign.forecast.plan import odds_plan
+from campaign.whatif import plan as wp
 from campaign.config import load_office
 
 
@@ -45,7 +45,7 @@ def plan_section(model: whatif.Model, round_id: int, settings: list[whatif.Setti
                      effort_stamp=whatif.effort_stamp())
         ap, message = wp.ActionPlan(op.plan, [], model.baseline.total, model.baseline.total), op.message
     else:
-        ap = ui.metric("whatif_plan.plan_for", **ask, scenario=text, effort_stamp=whatif.effort_stamp())
+        ap = ui.metric("whatif.plan.plan_for", **ask, scenario=text, effort_stamp=whatif.effort_stamp())
         message = ap.message
     plan = ap.plan
     (st.success if plan.status in ("optimal", "met") else st.warning)(message)
