@@ -28,8 +28,8 @@ fi
 if [ "$mode" = "--dev" ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
-  fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || need+=(fonts-noto-color-emoji)  # page icons in screenshots
+  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)  # no -q: an early exit would break the pipe
+  fc-list 2>/dev/null | grep -i "Noto Color Emoji" >/dev/null || need+=(fonts-noto-color-emoji)  # page icons in screenshots
   # LibreOffice opens the Word, Excel and PowerPoint files the product writes (notices, briefing, deck)
   for part in writer calc impress; do
     dpkg -s "libreoffice-$part-nogui" >/dev/null 2>&1 || dpkg -s "libreoffice-$part" >/dev/null 2>&1 \
