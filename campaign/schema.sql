@@ -162,10 +162,31 @@ CREATE TABLE IF NOT EXISTS store.published_rankings (
     unit_kind VARCHAR, period_start DATE, period_end DATE, version INTEGER, published_at TIMESTAMP,
     published_by VARCHAR, round_name VARCHAR, rank INTEGER, unit VARCHAR, total DOUBLE, change INTEGER,
     flag VARCHAR);
+-- Added with the office's list rules (data/ranking_index.yaml): the value the lists were decided on, the list
+-- names, the rule in words, whether the unit was called in for a talk (约谈) and whether its change since the week
+-- before lay within its own noise (变化在正常波动范围内).
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS list_value DOUBLE;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS red_name VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS low_name VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS list_rule VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS talk VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS steady BOOLEAN;
 CREATE OR REPLACE VIEW main.published_rankings AS
     SELECT unit_kind, period_start, period_end, version, published_at, published_by, round_name, rank, unit, total,
-           change, flag
+           change, flag, list_value, red_name, low_name, list_rule, talk, steady
     FROM store.published_rankings;
+
+-- Points the office enters by hand for a ranking part (data/ranking_index.yaml, measure: entered, e.g. 工作台账
+-- 30 points), per unit kind, unit, week and part, with who entered them and when. Entering again adds a row;
+-- the view shows the entry in force (the latest).
+CREATE TABLE IF NOT EXISTS store.ranking_entries (
+    unit_kind VARCHAR, unit VARCHAR, period_start DATE, period_end DATE, part VARCHAR, points DOUBLE,
+    entered_at TIMESTAMP, entered_by VARCHAR);
+CREATE OR REPLACE VIEW main.ranking_entries AS
+    SELECT unit_kind, unit, period_start, period_end, part, points, entered_at, entered_by
+    FROM store.ranking_entries
+    QUALIFY row_number() OVER (PARTITION BY unit_kind, unit, period_start, period_end, part
+                               ORDER BY entered_at DESC) = 1;
 
 -- Each unit of a problem with its share of the problem (docs/data-contract.md): the attribution rule is the
 -- office's setting (office.yaml unit_attribution, kept in store.meta as unit_attribution): lead = the lead unit
