@@ -333,7 +333,8 @@ def ranking(con: duckdb.DuckDBPyConnection, unit: str, spec: tuple, start: date,
         points[k] = g
         idx.insert(0, "k", k)
         hist.append(idx.merge(g[["unit", "problems", "fix_rate", "on_time_rate"]], on="unit", how="left"))
-    history = pd.concat(hist, ignore_index=True) if hist else pd.DataFrame(columns=HISTORY_COLUMNS)
+    history = pd.concat(hist, ignore_index=True) if hist else pd.DataFrame(
+        columns=[c for c in HISTORY_COLUMNS if c not in ("period_start", "period_end")])
     bounds = m[["k", "period_start", "period_end"]].drop_duplicates()
     history = history.merge(bounds, on="k", how="left")
     cur = history[history["k"].eq(0)].drop(columns=["k", "period_start", "period_end", "problems", "fix_rate",
@@ -393,8 +394,9 @@ def _draw_input(g: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lost(con, unit: str, round_id: int | None, street: str | None, department: str | None) -> pd.DataFrame:
-    """Points the unit lost in the round (谁丢分谁负责), within the other dimension's filter."""
-    if round_id is None:
+    """Points the unit lost in the round (谁丢分谁负责), within the other dimension's filter (streets and
+    departments only: the attribution names no 包保单位 or community)."""
+    if round_id is None or unit not in ("street", "department"):
         return pd.DataFrame({"unit": pd.Series(dtype=str), "lost": pd.Series(dtype=float)})
     att = metrics.round_detail(con, round_id).attribution
     if street:
