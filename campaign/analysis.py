@@ -79,10 +79,11 @@ class IndexDef:
         return tuple(p.as_tuple() for p in self.parts)
 
 
-def load_index(path: Path | str = RANKING_FILE) -> dict[str, IndexDef]:
+def load_index(path: Path | str | None = None) -> dict[str, IndexDef]:
     """The rankings the office's file defines (street and department always; 包保单位 and community when the
-    file has them), each with its composite index, its lists, its talk rule and the fair-comparison setting."""
-    path = Path(path)
+    file has them), each with its composite index, its lists, its talk rule and the fair-comparison setting.
+    Without ``path``: the file at RANKING_FILE (read at each call)."""
+    path = Path(path if path is not None else RANKING_FILE)
     raw = read_yaml(path, "排名指数文件", IndexFileError)
     if not isinstance(raw, dict):
         raise IndexFileError(f"排名指数文件 {path.name} 应当包含 street 和 department 两部分")
