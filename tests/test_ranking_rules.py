@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from ranking_helpers import HAND, STREETS, W51, W52, build_store, threshold_rules
+from ranking_helpers import FIX_ONLY, HAND, NOISE_PLAN, STREETS, W52, build_store, threshold_rules
 
 from campaign import analysis, publish, ranking_entries, ranking_rules, store
-from campaign.config import DATA_DIR
 
 D = dt.date
 
@@ -229,16 +228,6 @@ def test_the_entries_view_matches_the_data_contract(con):
 
 # ----------------------------------------------------------------------------------------------------
 # fair comparisons
-NOISE_PLAN = {
-    # (problems, fixed) this week, last week: 97 % → 94 % (down a place, within noise), 96 % → 40 % (down a
-    # place, far beyond), 93 % → 95 % (up two places, within noise)
-    "甲街道": ((100, 94), (100, 97)),
-    "乙街道": ((100, 40), (100, 96)),
-    "丙街道": ((100, 95), (100, 93)),
-}
-FIX_ONLY = [{"name": "整改率", "measure": "fix_rate", "weight": 100, "better": "higher", "method": "rate"}]
-
-
 @pytest.fixture()
 def noise_case(tmp_path):
     db = build_store(tmp_path / "noise.duckdb", plan=NOISE_PLAN)
