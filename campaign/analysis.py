@@ -588,7 +588,7 @@ class Outcome:
     talks: pd.DataFrame      # unit, reason (约谈), lowest first
 
 
-def outcome(r: Ranking, rules: IndexDef | None = None) -> Outcome:
+def outcome(r: Ranking, rules: IndexDef | None = None, word: str = "周") -> Outcome:
     """The red and low lists and the talk list of a ranking by the office's rules; a published ranking keeps
     the lists, the names and the talks it was published with."""
     lr = rules.lists if rules is not None else ListRule()
@@ -601,7 +601,7 @@ def outcome(r: Ranking, rules: IndexDef | None = None) -> Outcome:
         t = r.table[r.table["talk"].notna()].sort_values(["rank", "unit"], ascending=[False, True])
         return Outcome(ls, pd.DataFrame({"unit": t["unit"].astype(str).tolist(),
                                          "reason": t["talk"].astype(str).tolist()}))
-    return Outcome(ls, ranking_rules.talks(r.table, r.history, ls, tr))
+    return Outcome(ls, ranking_rules.talks(r.table, r.history, ls, tr, word))
 
 
 def judgement(change, steady) -> str:

@@ -87,7 +87,7 @@ def briefing_chart(chart) -> go.Figure:
                     [RED if x == "red" else low if x == "yellow" else GREY for x in d["flag"]],
                     [f"{t:.1f}  {c}" for t, c in zip(d["total"], d["change_label"])],
                     f"综合指数（满分 {full:g}；红色{red_name}，{'黄' if low == AMBER else '黑'}色{low_name}；"
-                    "↑↓ 为较上周名次变化，“正常波动”为指数变化在正常波动范围内）", full * 1.3,
+                    "↑↓ 为较上周名次变化）", full * 1.3,
                     title, height=130 + 32 * len(d))
     else:
         raise ValueError(f"未知的图表类型：{chart.kind}")

@@ -224,7 +224,7 @@ def flags(table: pd.DataFrame, ls: Lists) -> list[str]:
     return ["red" if u in red else "yellow" if u in low else "none" if u in left else "" for u in table["unit"]]
 
 
-def talks(table: pd.DataFrame, history: pd.DataFrame, ls: Lists, rule: TalkRule) -> pd.DataFrame:
+def talks(table: pd.DataFrame, history: pd.DataFrame, ls: Lists, rule: TalkRule, word: str = "期") -> pd.DataFrame:
     """Units called in for a talk (约谈) with the reason: the last ``bottom`` by the lists' measure (among the units
     the lists consider), and units on the low list ``weeks_on_low`` periods in a row up to this one.
 
@@ -248,7 +248,7 @@ def talks(table: pd.DataFrame, history: pd.DataFrame, ls: Lists, rule: TalkRule)
             while n in on_low and u in on_low[n]:
                 n += 1
             if n >= rule.weeks_on_low:
-                out.setdefault(u, []).append(f"连续{n}期列入{lr.low_name}")
+                out.setdefault(u, []).append(f"连续{n}{word}列入{lr.low_name}")
     order = {u: i for i, u in enumerate(table.sort_values(["rank", "unit"])["unit"])}
     units = sorted(out, key=lambda u: -order.get(u, 0))
     return pd.DataFrame({"unit": units, "reason": ["；".join(out[u]) for u in units]})

@@ -27,7 +27,7 @@ r = ui.metric("analysis.ranking", unit=unit, spec=index.spec(), start=f.start, e
 parts = " + ".join(f"{p.name} {p.weight:g}" for p in index.parts)
 other = f.department if unit != "department" else f.street
 st.caption(f"{index.title}（满分 {index.full:g}）= {parts}。测评部分按{f.round_name}，其余按本{word}督查台账"
-           f"{'（只计' + other + '的问题）' if other else ''}；变化为较上一{word}名次。红黑榜规则：{index.lists.describe()}。"
+           f"{'（只计' + other + '的问题）' if other else ''}；变化为较上一{word}名次。分榜规则：{index.lists.describe()}。"
            f"指数的构成、分值和分榜规则在 data/ranking_index.yaml 中，创城办可修改。")
 t = r.table
 if t.empty:
@@ -41,7 +41,7 @@ blocked = publish.not_publishable(f)
 if pub is not None and not blocked:  # a published week shows what was published; today's order only beside it
     r = publish.published_view(r, pub)
     t = r.table
-out = analysis.outcome(r, index)
+out = analysis.outcome(r, index, word)
 red, yellow = out.lists.red, out.lists.low
 view.lists(out, word)
 view.talks(out, index, word)
@@ -86,13 +86,12 @@ flags = {u: ui.RED for u in red["unit"]} | {u: low_colour for u in yellow["unit"
 steady = t["steady"] if "steady" in t else pd.Series(pd.NA, index=t.index)
 fig = figures.hbars(t["unit"], t["total"], [flags.get(u, ui.GREY) for u in t["unit"]],
                     [f"{v:.1f}  {analysis.change_with_noise(c, s)}" for v, c, s in zip(t["total"], t["change"], steady)],
-                    f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化，“正常波动”为指数变化在该单位正常波动范围内）",
-                    index.full * 1.22, analysis.ranking_title(r, word), height=120 + 32 * len(t))
+                    f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化）", index.full * 1.22, analysis.ranking_title(r, word), height=120 + 32 * len(t))
 st.plotly_chart(fig, width="stretch", key="ranking")
-lo_, up_ = analysis.steady_units(r)
-if lo_ or up_:
-    st.caption(f"{'、'.join(lo_ + up_)}的名次虽有变化，但综合指数的变化在其正常波动范围内（按本{word}和上{word}的问题、"
-               f"巡查点次重抽样，{index.fair.level:.0%} 区间），不作进位、退位评价。")
+lo_, _ = analysis.steady_units(r)
+if lo_:
+    st.caption(f"{'、'.join(lo_)}名次下降，但综合指数的变化在其正常波动范围内（按本{word}和上{word}的问题、巡查点次"
+               f"重抽样，{index.fair.level:.0%} 区间），不作退位评价；“正常波动”的标注同此。")
 view.entries(index, r, f, kind)
 
 measures = {"assessment_rate": ("测评达标率（%）", 100), "problem_density": ("每百点位问题数", 1),

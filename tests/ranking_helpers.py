@@ -29,7 +29,7 @@ STREETS = {
     "庚街道": ((6, 5), (5, 3)),      # 83.3 % → black; last week 60 % (black): two weeks in a row
 }
 HAND = dict(red=["甲街道", "乙街道"], black=["丙街道", "庚街道"], left_out=["己街道"],
-            talks={"丙街道": "整改率末位", "庚街道": "连续2期列入黑榜"})
+            talks={"丙街道": "整改率末位", "庚街道": "连续2周列入黑榜"})
 
 
 def threshold_rules(path: Path, street_talks: dict | None = None, street_parts: list | None = None,

@@ -164,7 +164,7 @@ def test_the_briefing_follows_the_rule(con, rules_file):
                  "庚街道（83.3%）；己街道本周无督查问题，不列入")
     flags = next(s for s in b.sections if s.key == "flags")
     assert w in flags.paragraphs[0]
-    assert "丙街道（整改率末位）" in b.words["talks_text"] and "庚街道（连续2期列入黑榜）" in b.words["talks_text"]
+    assert "丙街道（整改率末位）" in b.words["talks_text"] and "庚街道（连续2周列入黑榜）" in b.words["talks_text"]
     table = b.table("街道排名").frame.set_index("街道（镇）")
     assert table["红黑榜"].to_dict() == {s: "红榜" if s in HAND["red"] else "黑榜" if s in HAND["black"] else ""
                                       for s in STREETS}
@@ -273,11 +273,11 @@ def test_the_briefing_says_which_moves_are_within_noise(noise_case, tmp_path, mo
     c, _ = noise_case
     monkeypatch.setattr(analysis, "RANKING_FILE", threshold_rules(tmp_path / "r2.yaml", street_parts=FIX_ONLY))
     b = briefing.build(c, "latest")
-    assert b.words["street_steady_text"] == "甲街道、丙街道名次虽有变化，但综合指数变化在正常波动范围内，不作进位、退位评价。"
+    # 甲 fell a place within noise (named); 丙 rose within noise and 乙 fell beyond it (not named)
+    assert b.words["street_steady_text"] == "甲街道名次下降，但综合指数变化在正常波动范围内，不作退位评价。"
     assert b.words["street_steady_text"] in next(s for s in b.sections if s.key == "flags").paragraphs[0]
     table = b.table("街道排名").frame.set_index("街道（镇）")
-    assert table["变化判断"].to_dict() == {"丙街道": "变化在正常波动范围内", "甲街道": "变化在正常波动范围内",
-                                       "乙街道": "超出正常波动"}
+    assert table["变化判断"].to_dict() == {"丙街道": "正常波动", "甲街道": "正常波动", "乙街道": "超出波动"}
     chart = next(ch for ch in b.charts() if ch.kind == "street_ranking")
     assert dict(zip(chart.data["unit"], chart.data["change_label"])) == {
         "丙街道": "↑2（正常波动）", "甲街道": "↓1（正常波动）", "乙街道": "↓1"}

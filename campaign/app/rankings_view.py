@@ -7,15 +7,16 @@ import streamlit as st
 
 from campaign import analysis, ranking_entries, ui
 from campaign.app.text import md
-from campaign.ranking_rules import STEADY_TEXT
 
 
 def _line(x, lr, word: str) -> str:
-    value = f"　{analysis.MEASURES.get(lr.on, '')} {lr.show(x.list_value)}" if lr.by_threshold and lr.on != "index" \
-        else ""
-    steady = getattr(x, "steady", None)
-    note = f"（{STEADY_TEXT}）" if analysis.judgement(x.change, steady) == STEADY_TEXT else ""
-    return (f"**第 {x.rank} 名　{md(x.unit)}**　{x.total:.1f} 分　{analysis.change_label(x.change)}{note}{value}")
+    """A unit on a list: by place, its place, index and change; by threshold, the value the list was decided on
+    first, then its place in the index."""
+    if lr.by_threshold and lr.on != "index":
+        what = analysis.MEASURES.get(lr.on, lr.on)
+        return f"**{md(x.unit)}**　{what} {lr.show(x.list_value)}　（综合指数第 {x.rank} 名，{x.total:.1f} 分）"
+    change = analysis.change_with_noise(x.change, getattr(x, "steady", None))
+    return f"**第 {x.rank} 名　{md(x.unit)}**　{x.total:.1f} 分　{change}"
 
 
 def lists(out: analysis.Outcome, word: str) -> None:
@@ -44,7 +45,7 @@ def talks(out: analysis.Outcome, rules: analysis.IndexDef, word: str) -> None:
         if rules.talks.bottom:
             parts.append(f"末{rules.talks.bottom}名" if rules.talks.bottom > 1 else "末位")
         if rules.talks.weeks_on_low:
-            parts.append(f"连续{rules.talks.weeks_on_low}期列入{out.lists.rule.low_name}")
+            parts.append(f"连续{rules.talks.weeks_on_low}{word}列入{out.lists.rule.low_name}")
         st.markdown(f"#### 🗣️ 约谈名单（{len(out.talks)}）")
         st.caption("约谈规则：" + "，或".join(parts) + "（见 data/ranking_index.yaml 的 talks）。")
         if out.talks.empty:

@@ -113,8 +113,8 @@ def _street_ranking(chart: Chart) -> Figure:
         ax.text(r.total + full * 0.01, i, f"{r.total:.1f}  {r.change_label}", va="center", fontproperties=_fp(10.5))
     ax.set_yticks(range(len(d)), [f"{int(r['rank'])}. {r.unit}" for _, r in d.iterrows()])
     ax.set_xlim(0, full * 1.3)
-    ax.set_xlabel(f"综合指数（满分 {full:g}；红色{red_name}，{'黄' if low == AMBER else '黑'}色{low_name}；↑↓ 为较上周名次变化，"
-                  "“正常波动”为指数变化在该单位正常波动范围内）", fontproperties=_fp(10))
+    ax.set_xlabel(f"综合指数（满分 {full:g}；红色{red_name}，{'黄' if low == AMBER else '黑'}色{low_name}；"
+                  "↑↓ 为较上周名次变化）", fontproperties=_fp(11))
     ax.grid(axis="x", color="#e6e6e6")
     ax.set_axisbelow(True)
     _style(ax)

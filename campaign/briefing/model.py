@@ -561,13 +561,16 @@ def lists_text(out: analysis.Outcome) -> str:
     return text
 
 
-def steady_text(r: analysis.Ranking) -> str:
-    """甲、乙名次虽有变化，但综合指数变化在正常波动范围内，不作进位、退位评价。 (empty when none)"""
-    down, up = analysis.steady_units(r)
-    units = down + up
-    if not units:
+def steady_text(r: analysis.Ranking, most: int = 6) -> str:
+    """甲、乙名次下降，但综合指数变化在正常波动范围内，不作退位评价。 (the units whose place fell within their own
+    noise, the largest falls first, at most ``most`` named; empty when none)"""
+    down, _ = analysis.steady_units(r)
+    if not down:
         return ""
-    return f"{'、'.join(units)}名次虽有变化，但综合指数{ranking_rules.STEADY_TEXT}，不作进位、退位评价。"
+    fall = r.table.set_index("unit")["change"]
+    down = sorted(down, key=lambda u: (float(fall.get(u, 0)), u))
+    names = "、".join(down[:most]) + (f"等{len(down)}个单位" if len(down) > most else "")
+    return f"{names}名次下降，但综合指数{ranking_rules.STEADY_TEXT}，不作退位评价。"
 
 
 def _ranking_table(number: int, key: str, r: analysis.Ranking, index: analysis.IndexDef, label: str,
@@ -581,20 +584,25 @@ def _ranking_table(number: int, key: str, r: analysis.Ranking, index: analysis.I
         frame[f"{part.name}（{part.weight:g}）"] = t[part.name]
     steady = t["steady"] if "steady" in t else pd.Series(pd.NA, index=t.index)
     frame["较上周"] = [analysis.change_label(c) for c in t["change"]]
-    frame["变化判断"] = [analysis.judgement(c, s) for c, s in zip(t["change"], steady)]
+    frame["变化判断"] = [{ranking_rules.STEADY_TEXT: "正常波动", "超出正常波动": "超出波动"}.get(
+        analysis.judgement(c, s), "") for c, s in zip(t["change"], steady)]
     if lr.by_threshold and lr.on != "index":
         frame[ranking_rules.LIST_MEASURES[lr.on]] = lr.value_of(t).to_numpy()
     frame["红黑榜" if lr.by_threshold else "红黄旗"] = [name.get(flag.get(u, ""), "") for u in t["unit"]]
+    # the printed table keeps to what is read at the meeting (place, index, change, its judgement, the lists); the
+    # part points stay in the Excel sheet, and the note says how the index is made
+    doc = tuple(c for c in frame.columns if c not in {f"{p.name}（{p.weight:g}）" for p in index.parts})
     fmts = {"排名": "int", "综合指数": "0.0"} | {f"{p.name}（{p.weight:g}）": "0.0" for p in index.parts} | \
         {v: "pct" for v in ranking_rules.LIST_MEASURES.values() if v != "综合指数"}
     note = f"{index.title}满分 {index.full:g} 分：" + "、".join(f"{p.name}{p.weight:g}分" for p in index.parts) + \
-        f"；测评部分按本周末已有的最近一轮测评。分榜规则：{lr.describe()}。"
+        f"（各部分得分见 Excel 附表）；测评部分按本周末已有的最近一轮测评。分榜规则：{lr.describe()}。变化判断：“正常波动”指名次虽变、" \
+        "综合指数较上周的变化在该单位自身正常波动范围内，不作进位、退位评价。"
     if r.excluded:
         note += f"本周无数据、未参加排名：{'、'.join(r.excluded)}。"
     if r.published is not None:
         note += f"名次、综合指数和红黑榜为{publish.published_label(r.published)}的结果。"
     return Table(number, key, f"表{number} {label}综合指数排名", f"{label}综合指数排名", frame.reset_index(drop=True),
-                 fmts, note=note)
+                 fmts, note=note, doc_columns=doc)
 
 
 def _overdue_dept_table(od: pd.DataFrame) -> Table:

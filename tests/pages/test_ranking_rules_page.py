@@ -39,14 +39,14 @@ def test_the_page_shows_the_hand_counted_lists_and_talks(env):
     at = open_page("rankings")
     md = texts(at)
     assert "#### 🚩 红榜（2）" in md and "#### ⬛ 黑榜（2）" in md
-    lines = [m.value for m in at.markdown if m.value.startswith("**第 ")]
-    names = [next(s for s in STREETS if f"　{s}**" in line) for line in lines]
+    lines = [m.value for m in at.markdown if "（综合指数第 " in m.value]
+    names = [next(s for s in STREETS if line.startswith(f"**{s}**")) for line in lines]
     assert names == HAND["red"] + HAND["black"]          # red best first, then black worst first
-    assert any("甲街道**" in x and "整改率 100.0%" in x for x in lines)
-    assert any("庚街道**" in x and "整改率 83.3%" in x for x in lines)
+    assert "**甲街道**　整改率 100.0%　（综合指数第 " in lines[0]
+    assert "**庚街道**　整改率 83.3%　（综合指数第 " in lines[-1]
     assert "本周无督查问题、按规则不列入红黑榜：己街道。" in md
     assert "#### 🗣️ 约谈名单（2）" in md
-    assert "**丙街道**：整改率末位" in md and "**庚街道**：连续2期列入黑榜" in md
+    assert "**丙街道**：整改率末位" in md and "**庚街道**：连续2周列入黑榜" in md
     assert "整改率≥90%列入红榜，<85%列入黑榜，85%至90%之间不列入" in md
     table = frame(at, "排名").set_index("街道（镇）")
     assert table["红黑榜"].to_dict() == {s: "红榜" if s in HAND["red"] else "黑榜" if s in HAND["black"] else ""
@@ -115,5 +115,10 @@ def test_moves_within_noise_are_said_so(tmp_path, monkeypatch):
     assert table["较上周"].to_dict() == {"丙街道": "↑2", "甲街道": "↓1", "乙街道": "↓1"}
     assert table["变化判断"].to_dict() == {"丙街道": "变化在正常波动范围内", "甲街道": "变化在正常波动范围内",
                                        "乙街道": "超出正常波动"}
-    assert "甲街道、丙街道的名次虽有变化，但综合指数的变化在其正常波动范围内" in texts(at)
-    assert any("甲街道**" in m.value and "↓1（变化在正常波动范围内）" in m.value for m in at.markdown)
+    assert "甲街道名次下降，但综合指数的变化在其正常波动范围内" in texts(at)
+    assert any("甲街道" in c.value and "“正常波动”的标注同此" in c.value for c in at.caption)
+    import json
+
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    labels = dict(zip(bars["y"], bars["text"]))
+    assert labels == {"丙街道": "95.0  ↑2（正常波动）", "甲街道": "94.0  ↓1（正常波动）", "乙街道": "40.0  ↓1"}
