@@ -281,3 +281,27 @@ def test_the_briefing_says_which_moves_are_within_noise(noise_case, tmp_path, mo
     chart = next(ch for ch in b.charts() if ch.kind == "street_ranking")
     assert dict(zip(chart.data["unit"], chart.data["change_label"])) == {
         "丙街道": "↑2（正常波动）", "甲街道": "↓1（正常波动）", "乙街道": "↓1"}
+
+
+def test_the_command_line_publishes_by_the_rule(small_db, tmp_path, rules_file, capsys):
+    import shutil
+
+    from campaign.cli import main
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copy(small_db, db)
+    assert main(["publish", "--db", str(db), "--week", "latest", "--entity", "street"]) == 0
+    out = capsys.readouterr().out
+    assert "红榜：甲街道、乙街道；黑榜：丙街道、庚街道（整改率≥90%列入红榜，<85%列入黑榜" in out
+    assert "约谈：" in out and "丙街道（整改率末位）" in out and "庚街道（连续2周列入黑榜）" in out
+    c = duckdb.connect(str(db))
+    try:
+        pub = publish.latest(c, "street", *W52)
+    finally:
+        c.close()
+    assert pub.table.loc[pub.table["flag"].eq("none"), "unit"].tolist() == HAND["left_out"]
+    raw = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+    del raw["community"]
+    rules_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert main(["publish", "--db", str(db), "--entity", "community"]) == 2
+    assert "排名文件 ranking_index.yaml 中没有社区（community）排名" in capsys.readouterr().err
