@@ -10,6 +10,9 @@ from campaign.config import FRAMEWORK_FILE, read_yaml
 
 METHODS = ("网上申报", "实地考察", "问卷调查")
 INDICATORS = ("知晓率", "支持率", "参与率", "满意度")
+# negative-list sanctions: points deducted, or one of three that fail the city outright (treated as a veto)
+SANCTIONS = ("扣分", "暂停提名资格", "暂停称号一年", "撤销称号")
+NEGATIVE_COLUMNS = ["code", "name", "deduction", "veto", "sanction", "window_months", "department", "when_applying"]
 TOLERANCE = 0.005
 
 
@@ -137,14 +140,10 @@ def parse_framework(raw: dict, source: str = "framework.yaml") -> Framework:
     for n in raw.get("negative") or []:
         code = str(n.get("code", ""))
         check_code(code, f"负面清单“{n.get('name', '')}”")
-        veto = bool(n.get("veto", False))
-        ded = n.get("deduction", 0)
-        if not veto and (ded is None or float(ded) <= 0):
-            errors.append(f"负面清单 {code}：须给出扣分 deduction 或标明一票否决 veto: true")
-        neg_rows.append(dict(code=code, name=str(n.get("name", "")), deduction=float(ded or 0), veto=veto))
+        neg_rows.append(_negative(n, code, errors))
     for b in bonus.itertuples():
         check_code(b.code, f"加分项“{b.name}”")
-    negative = pd.DataFrame(neg_rows, columns=["code", "name", "deduction", "veto"])
+    negative = pd.DataFrame(neg_rows, columns=NEGATIVE_COLUMNS)
 
     if errors:
         head = f"测评体系文件 {source} 有 {len(errors)} 处问题：\n"
@@ -155,3 +154,37 @@ def parse_framework(raw: dict, source: str = "framework.yaml") -> Framework:
         bonus_cap=float(raw.get("bonus_cap", 6)), site_types=site_types, categories=categories,
         standards=standards, bonus=bonus, negative=negative, source=source,
     )
+
+
+def _negative(n: dict, code: str, errors: list[str]) -> dict:
+    """One negative-list item: its sanction (扣分 with points, or a sanction that fails the city: 暂停提名资格,
+    暂停称号一年, 撤销称号), the months before a test in which an event counts (window_months, default 12), the
+    unit that owns the risk (department) and the sanction when the event falls before applying (when_applying)."""
+    where = f"负面清单 {code}"
+    veto = bool(n.get("veto", False))
+    ded = n.get("deduction", 0)
+    try:
+        ded = float(ded or 0)
+    except (TypeError, ValueError):
+        errors.append(f"{where}：扣分 deduction 应为数字，实际为“{ded}”")
+        ded = 0.0
+    sanction = n.get("sanction")
+    if sanction is None:
+        sanction = "暂停提名资格" if veto else "扣分"
+    sanction = str(sanction)
+    if sanction not in SANCTIONS:
+        errors.append(f"{where}：处理方式 sanction“{sanction}”未知，应为：{'、'.join(SANCTIONS)}")
+    if sanction == "扣分" and ded <= 0:
+        errors.append(f"{where}：须给出扣分 deduction 或标明一票否决 veto: true（或写明 sanction）")
+    if veto and sanction == "扣分":
+        errors.append(f"{where}：veto: true 与 sanction: 扣分 矛盾")
+    window = n.get("window_months", 12)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 60:
+        errors.append(f"{where}：计入期限 window_months 应为 1 到 60 之间的整数（月），实际为“{window}”")
+        window = 12
+    applying = n.get("when_applying")
+    if applying is not None and str(applying) not in SANCTIONS:
+        errors.append(f"{where}：申报前发生时的处理 when_applying“{applying}”未知，应为：{'、'.join(SANCTIONS)}")
+    return dict(code=code, name=str(n.get("name", "")), deduction=ded if sanction == "扣分" else 0.0,
+                veto=sanction != "扣分", sanction=sanction, window_months=int(window),
+                department=str(n.get("department") or ""), when_applying=str(applying) if applying else None)

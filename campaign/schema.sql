@@ -58,7 +58,17 @@ CREATE OR REPLACE VIEW main.standards AS
     SELECT code, section_code, section, item_code, item, content_code, content, name, method, points,
            site_types, categories, indicator, department, sort_order FROM store.standards;
 CREATE OR REPLACE VIEW main.bonus_items AS SELECT code, name, points FROM store.bonus_items;
-CREATE OR REPLACE VIEW main.negative_items AS SELECT code, name, deduction, veto FROM store.negative_items;
+-- Negative-list sanctions (data/framework.yaml): 扣分 / 暂停提名资格 / 暂停称号一年 / 撤销称号, the months before a
+-- test in which an event counts, the unit owning the risk and the sanction when the event falls before applying.
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS sanction VARCHAR;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS window_months INTEGER;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS department VARCHAR;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS when_applying VARCHAR;
+CREATE OR REPLACE VIEW main.negative_items AS
+    SELECT code, name, deduction, veto,
+           coalesce(sanction, CASE WHEN veto THEN '暂停提名资格' ELSE '扣分' END) AS sanction,
+           coalesce(window_months, 12) AS window_months, department, when_applying
+    FROM store.negative_items;
 CREATE OR REPLACE VIEW main.streets AS SELECT street, street_type, population, sort_order FROM store.streets;
 CREATE OR REPLACE VIEW main.departments AS SELECT department, dept_type, sort_order FROM store.departments;
 CREATE OR REPLACE VIEW main.sites AS SELECT site_id, site, site_type, street, department FROM store.sites;
@@ -90,6 +100,15 @@ CREATE OR REPLACE VIEW main.bonus_awards AS
 CREATE OR REPLACE VIEW main.negative_events AS
     SELECT e.round_id, e.code, coalesce(n.name, e.note) AS name, e.occurred_on, e.deduction, e.veto
     FROM store.negative_events e LEFT JOIN store.negative_items n USING (code);
+
+-- Negative-list events the office reports (负面清单事件登记) with their date and the unit concerned, by whom and when;
+-- one counts against every test held within its item's window_months after it (queries/negatives_by_round.sql).
+CREATE TABLE IF NOT EXISTS store.negative_reports (
+    report_id INTEGER, code VARCHAR, occurred_on DATE, unit VARCHAR, note VARCHAR, entered_at TIMESTAMP,
+    entered_by VARCHAR);
+CREATE OR REPLACE VIEW main.negative_reports AS
+    SELECT r.report_id, r.code, n.name, r.occurred_on, r.unit, r.note, r.entered_at, r.entered_by
+    FROM store.negative_reports r LEFT JOIN store.negative_items n USING (code);
 
 -- Imports (campaign/ingest). Every committed import is one row of import_log; rows it wrote carry its
 -- import_id; a row it changed is first copied to the matching *_versions table (superseded_by = the import),

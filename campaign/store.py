@@ -128,8 +128,11 @@ def load_framework_into(con: duckdb.DuckDBPyConnection, fw: Framework | None = N
     if len(fw.bonus):
         con.executemany("INSERT INTO store.bonus_items VALUES (?, ?, ?)", fw.bonus.values.tolist())
     if len(fw.negative):
-        con.executemany("INSERT INTO store.negative_items VALUES (?, ?, ?, ?)",
-                        [[r.code, r.name, r.deduction, bool(r.veto)] for r in fw.negative.itertuples()])
+        con.executemany("INSERT INTO store.negative_items (code, name, deduction, veto, sanction, window_months, "
+                        "department, when_applying) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[r.code, r.name, r.deduction, bool(r.veto), r.sanction, int(r.window_months),
+                          r.department or None, r.when_applying if isinstance(r.when_applying, str) else None]
+                         for r in fw.negative.itertuples()])
     set_meta(con, "framework", f"{fw.name} {fw.version}")
     set_meta(con, "bonus_cap", str(fw.bonus_cap))
     set_meta(con, "pass_rate", str(fw.pass_rate))

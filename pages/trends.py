@@ -1,9 +1,11 @@
-"""得分趋势: the total per round against the target and the peers, sections and items, streets, weekly indicators."""
+"""得分趋势: the total per round against the target and the peers, sections and items, streets, weekly indicators,
+and the negative-list risk register."""
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import analysis, figures, ui
+from campaign.app import negative_view
 from campaign.config import load_office
 
 f = ui.filters()
@@ -159,3 +161,6 @@ if not weekly.empty:
         st.dataframe(wt, hide_index=True, width="stretch",
                      column_config={"按期整改率": st.column_config.NumberColumn(format="percent")})
         ui.excel_download(wt, "逐周督查指标", key="dl_weekly")
+
+# --- negative list ------------------------------------------------------------------------------------------
+negative_view.register(f.end)
