@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from campaign import negatives, ui
@@ -25,8 +26,12 @@ def register(asof: date) -> None:
     table = reg.rename(columns={"code": "编码", "name": "事项", "sanction": "处理", "window_months": "计入期限（月）",
                                 "owner": "责任单位", "applying": "申报前发生", "events": "期内次数", "last": "最近发生",
                                 "units": "涉及单位", "status": "状态"})
-    st.dataframe(table.drop(columns=["until", "exposed"]), hide_index=True, width="stretch",
-                 column_config={"最近发生": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    table["最近发生"] = pd.to_datetime(table["最近发生"])
+    order = ["编码", "事项", "状态", "处理", "责任单位", "最近发生", "涉及单位", "期内次数", "计入期限（月）", "申报前发生"]
+    st.dataframe(table[order], hide_index=True, width="stretch",
+                 column_config={"最近发生": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                                "事项": st.column_config.TextColumn(width="large"),
+                                "状态": st.column_config.TextColumn(width="large")})
     ui.excel_download(table.drop(columns=["exposed"]), "负面清单风险台账", key="dl_negative")
     with st.expander("登记负面清单事件"):
         events = ui.query("negative_event_list")
