@@ -1,6 +1,7 @@
 """The analysis pages' numbers: trends, short boards, rankings (composite index, rank change, red and yellow or
-black lists by the office's rule, talks, changes within noise) and rectification. Plain functions over DataFrames; those that need data take the connection first and
-read it through named queries and the scoring model.
+black lists by the office's rule, talks, changes within noise) and rectification. Plain functions over
+DataFrames; those that need data take the connection first and read it through named queries and the scoring
+model.
 """
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ ENTITIES = {"street": "街道（镇）", "department": "责任单位", "site_uni
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
     p.add_argument("--week", default="latest", help="周次：latest（最近一周，默认）、2026-W47、第52周 或 52")
-    p.add_argument("--entity", choices=list(ENTITIES), default="street", help="street 街道（镇）排名；department 责任单位排名；site_unit 包保单位排名；community 社区排名"
+    p.add_argument("--entity", choices=list(ENTITIES), default="street",
+                   help="street 街道（镇）排名；department 责任单位排名；site_unit 包保单位排名；community 社区排名"
                         "（后两类须在 ranking_index.yaml 中有）")
     p.add_argument("--by", default=None, help="发布人账号（有账号文件时必填，须为创城办或管理员账号）")
     p.add_argument("--round", default=None, help="测评部分所按的测评轮次名称（默认该周末前最近一轮）")

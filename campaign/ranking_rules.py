@@ -317,7 +317,8 @@ def index_draws(m: pd.DataFrame, parts, draws: dict[str, np.ndarray]) -> np.ndar
             pts = p.weight * (r if p.better == "higher" else 1.0 - r)
         else:
             with np.errstate(all="ignore"):
-                hi, lo = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0), np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
+                hi = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0)
+                lo = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
                 best, worst = (hi, lo) if p.better == "higher" else (lo, hi)
                 span = best - worst
                 pts = np.where(span == 0, p.weight, p.weight * (v - worst) / np.where(span == 0, 1, span))

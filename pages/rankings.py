@@ -85,8 +85,10 @@ low_colour = ui.AMBER if "黄" in out.lists.rule.low_name else "#374151"
 flags = {u: ui.RED for u in red["unit"]} | {u: low_colour for u in yellow["unit"]}
 steady = t["steady"] if "steady" in t else pd.Series(pd.NA, index=t.index)
 fig = figures.hbars(t["unit"], t["total"], [flags.get(u, ui.GREY) for u in t["unit"]],
-                    [f"{v:.1f}  {analysis.change_with_noise(c, s)}" for v, c, s in zip(t["total"], t["change"], steady)],
-                    f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化）", index.full * 1.22, analysis.ranking_title(r, word), height=120 + 32 * len(t))
+                    [f"{v:.1f}  {analysis.change_with_noise(c, s)}" for v, c, s in zip(t["total"], t["change"],
+                                                                                         steady)],
+                    f"{index.title}（满分 {index.full:g}；↑↓ 为较上一{word}名次变化）", index.full * 1.22,
+                    analysis.ranking_title(r, word), height=120 + 32 * len(t))
 st.plotly_chart(fig, width="stretch", key="ranking")
 lo_, _ = analysis.steady_units(r)
 if lo_:
