@@ -47,6 +47,11 @@ class ListRule:
             return "—"
         return f"{value * 100:.1f}%" if self.on != "index" else f"{value:.1f}"
 
+    @property
+    def left_out_because(self) -> str:
+        """Why a unit is on no list under a threshold rule: it had nothing the measure could be taken on."""
+        return "无督查问题或无到期问题" if self.on == "on_time_rate" else "无督查问题"
+
     def describe(self) -> str:
         """The rule in words (shown on the page, kept with a publication, said in the briefing)."""
         if not self.by_threshold:
@@ -56,7 +61,8 @@ class ListRule:
         band = f"{cut(self.low)}至{cut(self.red)}之间不列入" if self.red > self.low else ""
         out = f"{what}≥{cut(self.red)}列入{self.red_name}，<{cut(self.low)}列入{self.low_name}"
         out += f"，{band}" if band else ""
-        return out + ("；本期无督查问题的单位不列入" if self.skip_without_problems else "")
+        return out + (f"；本期{self.left_out_because}的单位不列入" if self.skip_without_problems
+                      or self.on == "on_time_rate" else "")
 
 
 @dataclass(frozen=True)

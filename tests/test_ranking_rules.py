@@ -305,3 +305,13 @@ def test_the_command_line_publishes_by_the_rule(small_db, tmp_path, rules_file, 
     rules_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert main(["publish", "--db", str(db), "--entity", "community"]) == 2
     assert "排名文件 ranking_index.yaml 中没有社区（community）排名" in capsys.readouterr().err
+
+
+def test_on_the_on_time_rate_a_unit_without_due_problems_is_left_out_and_said_so():
+    t = pd.DataFrame({"unit": ["甲", "乙", "丙"], "rank": [1, 2, 3], "total": [90.0, 80.0, 70.0],
+                      "problems": [5, 4, 3], "on_time_rate": [0.95, np.nan, 0.5]})
+    lr = ranking_rules.ListRule("threshold", "on_time_rate", 0.9, 0.85, "红榜", "黑榜", True)
+    ls = ranking_rules.lists(t, lr)
+    assert (ls.red["unit"].tolist(), ls.low["unit"].tolist(), ls.left_out) == (["甲"], ["丙"], ["乙"])
+    assert lr.left_out_because == "无督查问题或无到期问题"
+    assert lr.describe().endswith("；本期无督查问题或无到期问题的单位不列入")

@@ -33,7 +33,7 @@ def lists(out: analysis.Outcome, word: str) -> None:
             for x in rows.itertuples():
                 st.markdown(_line(x, lr, word))
     if ls.left_out:
-        st.caption(f"本{word}无督查问题、按规则不列入红黑榜：{md('、'.join(ls.left_out))}。")
+        st.caption(f"本{word}{lr.left_out_because}、按规则不列入红黑榜：{md('、'.join(ls.left_out))}。")
 
 
 def talks(out: analysis.Outcome, rules: analysis.IndexDef, word: str) -> None:

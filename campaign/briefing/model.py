@@ -557,7 +557,7 @@ def lists_text(out: analysis.Outcome) -> str:
     text = (f"{what}达到{cut(lr.red)}列入{lr.red_name}的：{named(ls.red)}；低于{cut(lr.low)}列入{lr.low_name}的："
             f"{named(ls.low)}")
     if ls.left_out:
-        text += f"；{_names(ls.left_out)}本周无督查问题，不列入"
+        text += f"；{_names(ls.left_out)}本周{lr.left_out_because}，不列入"
     return text
 
 
