@@ -315,3 +315,18 @@ def test_on_the_on_time_rate_a_unit_without_due_problems_is_left_out_and_said_so
     assert (ls.red["unit"].tolist(), ls.low["unit"].tolist(), ls.left_out) == (["甲"], ["丙"], ["乙"])
     assert lr.left_out_because == "无督查问题或无到期问题"
     assert lr.describe().endswith("；本期无督查问题或无到期问题的单位不列入")
+
+
+def test_the_meeting_deck_marks_moves_within_noise(noise_case, tmp_path, monkeypatch):
+    from campaign import briefing
+    from campaign.outputs import slides
+
+    c, _ = noise_case
+    monkeypatch.setattr(analysis, "RANKING_FILE", threshold_rules(tmp_path / "r3.yaml", street_parts=FIX_ONLY))
+    meeting = slides.points(briefing.build(c, "latest"))
+    bottom = next(p for p in meeting.points if p.key == "bottom").table
+    streets = bottom[bottom["类别"].eq("街道")].set_index("单位")["较上周"].to_dict()
+    assert streets == {"乙街道": "↓1", "甲街道": "↓1（正常波动）", "丙街道": "↑2（正常波动）"}
+    flags = next(p for p in meeting.points if p.key == "flags")
+    assert flags.table[""].tolist() == ["红榜（红旗）", "黄榜、黑榜（黄旗）"]  # streets by threshold, departments by place
+    assert "约谈：" in flags.note

@@ -115,8 +115,10 @@ def points(b: Briefing) -> Meeting:
 
 def _tail(frame: pd.DataFrame, col: str, label: str) -> pd.DataFrame:
     t = frame.tail(3).iloc[::-1]
+    steady = t["变化判断"].eq("正常波动") if "变化判断" in t else pd.Series(False, index=t.index)
+    change = [f"{c}（正常波动）" if s else str(c) for c, s in zip(t["较上周"], steady)]
     return pd.DataFrame({"类别": label, "单位": t[col].astype(str), "排名": t["排名"].astype(int),
-                         "综合指数": [f"{x:.1f}" for x in t["综合指数"]], "较上周": t["较上周"].astype(str)})
+                         "综合指数": [f"{x:.1f}" for x in t["综合指数"]], "较上周": change})
 
 
 def _num(x) -> str:
