@@ -317,7 +317,7 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
         "street_steady_text": steady_text(streets_r), "dept_steady_text": steady_text(depts_r),
         "other_lists_text": "".join(f"{analysis.UNITS[u]}：{lists_text(o)}。" for u, o in outcomes.items()
                                     if u not in ("street", "department") and len(rankings[u].table)),
-        "talks_text": ("按约谈规则，" + "、".join(f"{t.unit}（{t.reason}）" for t in talks.itertuples())
+        "talks_text": ("按约谈规则，" + "、".join(f"{t.unit}（{_kind_note(t.kind)}{t.reason}）" for t in talks.itertuples())
                        + "由区创城办约谈主要负责同志。") if len(talks) else "",
         "street_red": _names(s_red["unit"]), "street_yellow": _names(s_yellow["unit"]),
         "dept_red": _names(d_red["unit"]), "dept_yellow": _names(d_yellow["unit"]),
@@ -536,6 +536,11 @@ def _boards_table(losses: pd.DataFrame) -> Table:
     return Table(5, "短板指标", f"表5 失分最多的{min(DOC_BOARD_ROWS, len(frame))}项指标", "各项指标失分（从多到少）",
                  frame, fmts, doc_rows=DOC_BOARD_ROWS,
                  doc_columns=("序号", "编码", "测评标准", "达标率", "失分", "本周督查问题"))
+
+
+def _kind_note(kind: str) -> str:
+    """包保单位、社区 are named with the talk reason (a street or a department is known by its name)."""
+    return "" if kind in (analysis.UNITS["street"], analysis.UNITS["department"]) else f"{kind}，"
 
 
 def lists_text(out: analysis.Outcome) -> str:

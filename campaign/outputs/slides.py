@@ -103,7 +103,8 @@ def points(b: Briefing) -> Meeting:
                           "街道（镇）": [w["street_red"], w["street_yellow"]],
                           "责任单位": [w["dept_red"], w["dept_yellow"]]})
     talks = v.get("talks") or []
-    note = "约谈：" + "、".join(f"{u}（{why}）" for _, u, why in talks) if talks else ""
+    note = "约谈：" + "、".join(f"{u}（{'' if k in ('街道（镇）', '责任单位') else k + '，'}{why}）"
+                             for k, u, why in talks) if talks else ""
     out.append(Point("flags", "红黄榜", f"{s_names[0]}：{w['street_red']}", table=flags,
                      note="；".join(x for x in (note, _published_note(streets) or _published_note(depts)) if x)))
     chart = next((c for c in b.charts() if c.kind == "street_ranking"), None)
