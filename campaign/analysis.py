@@ -627,3 +627,15 @@ def steady_units(r: Ranking) -> tuple[list[str], list[str]]:
     s = t["steady"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     ch = pd.to_numeric(t["change"], errors="coerce").fillna(0).to_numpy()
     return t.loc[s & (ch < 0), "unit"].tolist(), t.loc[s & (ch > 0), "unit"].tolist()
+
+
+# ----------------------------------------------------------------------------------------------------
+# the minors' framework
+def minors_text(total, gate_line, share, passed) -> str:
+    """未成年人测评 82.4 分，低于 85 分申报线，按规定不能申报 — or that it reaches the line and counts for its
+    share; empty when the round did not assess the minors' framework."""
+    if total is None or pd.isna(total):
+        return ""
+    if passed is not None and not pd.isna(passed) and not bool(passed):
+        return f"未成年人测评 {float(total):.1f} 分，低于 {float(gate_line):g} 分申报线，按规定不能申报"
+    return f"未成年人测评 {float(total):.1f} 分，达到 {float(gate_line):g} 分申报线，按 {float(share):.0%} 计入总分"

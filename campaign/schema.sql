@@ -54,9 +54,18 @@ CREATE TABLE IF NOT EXISTS store.bonus_awards (round_id INTEGER, code VARCHAR, p
 CREATE TABLE IF NOT EXISTS store.negative_events (
     round_id INTEGER, code VARCHAR, occurred_on DATE, deduction DOUBLE, veto BOOLEAN, note VARCHAR);
 
+-- The framework a standard belongs to (city / minors: 未成年人思想道德建设), every method that checks it and the kind
+-- of its scoring method (field / material / survey / opinion), from data/framework.yaml.
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS framework VARCHAR;
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS methods VARCHAR[];
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS method_kind VARCHAR;
 CREATE OR REPLACE VIEW main.standards AS
     SELECT code, section_code, section, item_code, item, content_code, content, name, method, points,
-           site_types, categories, indicator, department, sort_order FROM store.standards;
+           site_types, categories, indicator, department, sort_order, coalesce(framework, 'city') AS framework,
+           coalesce(methods, [method]) AS methods,
+           coalesce(method_kind, CASE method WHEN '实地考察' THEN 'field' WHEN '问卷调查' THEN 'survey'
+                                              ELSE 'material' END) AS method_kind
+    FROM store.standards;
 CREATE OR REPLACE VIEW main.bonus_items AS SELECT code, name, points FROM store.bonus_items;
 -- Negative-list sanctions (data/framework.yaml): 扣分 / 暂停提名资格 / 暂停称号一年 / 撤销称号, the months before a
 -- test in which an event counts, the unit owning the risk and the sanction when the event falls before applying.

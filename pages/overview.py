@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import metrics, ui
+from campaign import analysis, metrics, ui
 from campaign.app.text import md
 
 f = ui.filters()
@@ -30,6 +30,12 @@ if f.round_id is not None and not rounds.empty:
                     help=f"同组共 {int(cur.ranked)} 个区县")
     if cur.vetoed:
         st.error("本轮存在一票否决事项，测评结果不合格。")
+    minors = analysis.minors_text(cur.get("minors_total"), cur.get("minors_line"), cur.get("minors_share"),
+                                  cur.get("minors_gate"))
+    if minors and not bool(cur.get("minors_gate")):
+        st.error(f"{minors}。")
+    elif minors:
+        st.caption(f"{minors}。")
 
 
 def _delta(col: str, digits: int = 0) -> str | None:

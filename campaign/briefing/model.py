@@ -280,6 +280,7 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
             "weakest_section": str(sect["section"].iat[0]) if len(sect) else "—",
             "weakest_section_rate": _pct(sect["rate"].iat[0]) if len(sect) else "—",
             "veto_text": "本轮存在一票否决事项，测评结果不合格。" if bool(cur.vetoed) else "",
+            "minors_text": _minors_sentence(cur),
         }
         values |= {"round_id": rid, "total": float(cur.total), "rank": rank, "ranked": _int_or_none(cur.ranked)}
         score_blocks = [_rounds_table(upto), _score_chart(upto, rid, office.target_total), _sections_table(sect)]
@@ -374,9 +375,10 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
     # --- assemble -------------------------------------------------------------------------------------
     for key in ("round_name", "round_date", "assessor", "total", "total_change_text", "rank", "ranked",
                 "rank_change_text", "target_gap_text", "weakest_section", "weakest_section_rate", "veto_text",
+                "minors_text",
                 "pass_rate", "below_pass", "assessed", "lost_total", "pareto_count", "top_boards",
                 "top_board_names", "top1_code", "top1_name", "top1_lost", "top1_rate", "board_problems"):
-        words.setdefault(key, "—" if key != "veto_text" else "")
+        words.setdefault(key, "—" if key not in ("veto_text", "minors_text") else "")
     words.setdefault("target_total", _g(office.target_total))
     words.setdefault("target_rank", str(office.target_rank))
     has = {"overview": True, "score": rid is not None, "shortboards": rid is not None, "flags": True,
@@ -536,6 +538,13 @@ def _boards_table(losses: pd.DataFrame) -> Table:
     return Table(5, "短板指标", f"表5 失分最多的{min(DOC_BOARD_ROWS, len(frame))}项指标", "各项指标失分（从多到少）",
                  frame, fmts, doc_rows=DOC_BOARD_ROWS,
                  doc_columns=("序号", "编码", "测评标准", "达标率", "失分", "本周督查问题"))
+
+
+def _minors_sentence(cur) -> str:
+    """未成年人测评 82.4 分，低于 85 分申报线，按规定不能申报。 (empty when the round did not assess it)"""
+    text = analysis.minors_text(cur.get("minors_total"), cur.get("minors_line"), cur.get("minors_share"),
+                                cur.get("minors_gate"))
+    return f"{text}。" if text else ""
 
 
 def _kind_note(kind: str) -> str:
