@@ -75,9 +75,15 @@ with left:
 with right:
     st.markdown(f"**{f.round_name} 得分构成**")
     s = detail.score
+    parts = {"测评得分": s.base}
+    if s.minors_total is not None:  # each framework counts for its share of the total
+        share = float(cur.get("minors_share"))
+        parts = {f"城市测评 {s.base:.2f} × {1 - share:.0%}": (1 - share) * s.base,
+                 f"未成年人测评 {s.minors_total:.1f} × {share:.0%}": share * s.minors_total}
     st.dataframe(
-        {"项目": ["测评得分", "加分", "负面清单扣分", "总分"],
-         "分值": [round(s.base, 2), round(s.bonus, 2), -round(s.deduction, 2), round(s.total, 2)]},
+        {"项目": list(parts) + ["加分", "负面清单扣分", "总分"],
+         "分值": [round(v, 2) for v in parts.values()] + [round(s.bonus, 2), -round(s.deduction, 2),
+                                                         round(s.total, 2)]},
         hide_index=True, width="stretch")
 
 b1, b2 = st.columns(2)

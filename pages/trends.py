@@ -23,11 +23,11 @@ else:
     fig = figures.score_trend(names, rounds["total"].tolist(), rounds["rank"].tolist(),
                               rounds["round_id"].eq(f.round_id).tolist(), office.target_total,
                               analysis.total_title(rounds, f.round_id, office.target_total))
-    st.plotly_chart(fig, width="stretch", key="totals")
     if "minors_total" in rounds and rounds["minors_total"].notna().any():
         last = rounds[rounds["minors_total"].notna()].iloc[-1]
         minors = analysis.minors_text(last.minors_total, last.minors_line, last.minors_share, last.minors_gate)
         (st.caption if bool(last.minors_gate) else st.error)(f"{analysis.short_round(last.round_name)}{minors}。")
+    st.plotly_chart(fig, width="stretch", key="totals")
     table = pd.DataFrame({
         "测评轮次": rounds["round_name"], "组织方": rounds["assessor"], "测评日期": rounds["held_on"],
         "测评得分": rounds["base"].round(2), "加分": rounds["bonus"].round(2), "负面清单扣分": rounds["deduction"].round(2),

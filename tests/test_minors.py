@@ -161,6 +161,8 @@ def test_above_the_gate_the_total_includes_its_share(above):
     gained = float(p.rates["earned"].sum() - model.baseline.rates["earned"].sum())
     assert gained > 0 and p.total - model.baseline.total == pytest.approx(0.8 * gained)
     assert float(p.effects["points"].iat[0]) == pytest.approx(0.8 * gained)
+    wf = whatif.waterfall(model, p)   # the steps add up to the projected total
+    assert wf["value"].iat[0] + wf["value"].iloc[1:-1].sum() == pytest.approx(p.total)
 
 
 def test_the_command_line_what_if_reports_the_gate(below, above, capsys):
