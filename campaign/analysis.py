@@ -1,9 +1,11 @@
-"""The analysis pages' numbers: trends, short boards, rankings (composite index, rank change, red and yellow
-lists) and rectification. Plain functions over DataFrames; those that need data take the connection first and
-read it through named queries and the scoring model.
+"""The analysis pages' numbers: trends, short boards, rankings (composite index, rank change, red and yellow or
+black lists by the office's rule, talks, changes within noise) and rectification. Plain functions over
+DataFrames; those that need data take the connection first and read it through named queries and the scoring
+model.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,18 +14,22 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics, queries, scoring
+from campaign import metrics, queries, ranking_rules, scoring
 from campaign.config import DATA_DIR, read_yaml
+from campaign.ranking_rules import FairRule, ListRule, TalkRule
 
 RANKING_FILE = DATA_DIR / "ranking_index.yaml"
-UNITS = {"street": "街道（镇）", "department": "责任单位"}
+UNITS = {"street": "街道（镇）", "department": "责任单位", "site_unit": "包保单位", "community": "社区"}
+REQUIRED_UNITS = ("street", "department")
 MEASURES = {
     "assessment_rate": "测评达标率", "lost": "测评失分", "problem_density": "问题密度", "problems": "问题数",
     "deduction": "督查扣分", "on_time_rate": "按期整改率", "overdue": "逾期数", "open": "未整改数",
-    "rebound_rate": "反弹率", "median_days": "整改天数中位数",
+    "rebound_rate": "反弹率", "median_days": "整改天数中位数", "fix_rate": "整改率", "site_pass_rate": "点位达标率",
+    "entered": "创城办录入",
 }
-RATE_MEASURES = {"assessment_rate", "on_time_rate", "rebound_rate"}
-STREET_ONLY = {"problem_density"}
+RATE_MEASURES = {"assessment_rate", "on_time_rate", "rebound_rate", "fix_rate", "site_pass_rate"}
+VISIT_MEASURES = {"problem_density", "site_pass_rate"}   # need site visits: streets and 包保单位 only
+VISIT_UNITS = {"street", "site_unit"}
 CN_DIGITS = "零一两三四五六七八九十"
 
 
@@ -37,10 +43,15 @@ class IndexPart:
     measure: str
     weight: float
     better: str   # higher | lower
-    method: str   # rate | relative
+    method: str   # rate | relative | entered (points the office enters each period, at most the weight)
 
     def as_tuple(self) -> tuple:
         return (self.name, self.measure, self.weight, self.better, self.method)
+
+    @property
+    def column(self) -> str:
+        """The column of a unit's values the part reads (entered points: one column per entered part)."""
+        return f"entered:{self.name}" if self.measure == "entered" else self.measure
 
 
 @dataclass(frozen=True)
@@ -48,44 +59,91 @@ class IndexDef:
     unit: str
     title: str
     parts: tuple[IndexPart, ...]
+    lists: ListRule = ListRule()
+    talks: TalkRule = TalkRule()
+    fair: FairRule = FairRule()
 
     @property
     def full(self) -> float:
         return float(sum(p.weight for p in self.parts))
+
+    @property
+    def label(self) -> str:
+        return UNITS[self.unit]
+
+    @property
+    def entered(self) -> tuple[IndexPart, ...]:
+        return tuple(p for p in self.parts if p.measure == "entered")
 
     def spec(self) -> tuple:
         """A hashable form for cached calls (the file can change while the data does not)."""
         return tuple(p.as_tuple() for p in self.parts)
 
 
-def load_index(path: Path | str = RANKING_FILE) -> dict[str, IndexDef]:
-    """Both composite indices (street, department) from the office's file, validated."""
-    path = Path(path)
+def load_index(path: Path | str | None = None) -> dict[str, IndexDef]:
+    """The rankings the office's file defines (street and department always; 包保单位 and community when the
+    file has them), each with its composite index, its lists, its talk rule and the fair-comparison setting.
+    Without ``path``: the file at RANKING_FILE (read at each call)."""
+    path = Path(path if path is not None else RANKING_FILE)
     raw = read_yaml(path, "排名指数文件", IndexFileError)
     if not isinstance(raw, dict):
         raise IndexFileError(f"排名指数文件 {path.name} 应当包含 street 和 department 两部分")
+    unknown = set(raw) - set(UNITS) - {"fair"}
+    if unknown:
+        raise IndexFileError(f"{path.name}：不认识的部分 {'、'.join(sorted(map(str, unknown)))}；"
+                             f"可用：{'、'.join(f'{k}（{v}）' for k, v in UNITS.items())}、fair（正常波动判断）")
+    try:
+        fair = ranking_rules.parse_fair(raw.get("fair"), path.name)
+    except ranking_rules.RuleError as exc:
+        raise IndexFileError(str(exc)) from None
     out = {}
     for unit, label in UNITS.items():
         block = raw.get(unit)
+        if block is None and unit not in REQUIRED_UNITS:
+            continue
         where = f"{path.name} 的 {unit}（{label}）"
         if not isinstance(block, dict) or not isinstance(block.get("parts"), list) or not block["parts"]:
             raise IndexFileError(f"{where}：缺少 parts 列表")
         parts = tuple(_part(p, f"{where} 第 {i} 个部分", unit) for i, p in enumerate(block["parts"], start=1))
-        out[unit] = IndexDef(unit, str(block.get("title") or f"{label}综合指数"), parts)
+        names = [p.name for p in parts]
+        if len(set(names)) < len(names):
+            raise IndexFileError(f"{where}：部分名称 “{next(n for n in names if names.count(n) > 1)}” 重复")
+        full = float(sum(p.weight for p in parts))
+        try:
+            lists = ranking_rules.parse_lists(block.get("lists"), where, full)
+            talks = ranking_rules.parse_talks(block.get("talks"), where)
+        except ranking_rules.RuleError as exc:
+            raise IndexFileError(str(exc)) from None
+        out[unit] = IndexDef(unit, str(block.get("title") or f"{label}综合指数"), parts, lists, talks, fair)
     return out
 
 
 def _part(raw, where: str, unit: str) -> IndexPart:
     if not isinstance(raw, dict):
         raise IndexFileError(f"{where}：应写成 name / measure / weight / better / method 五项")
-    for key in ("name", "measure", "weight", "better", "method"):
+    for key in ("name", "measure", "weight"):
         if raw.get(key) in (None, ""):
             raise IndexFileError(f"{where}：缺少 {key}")
     measure = str(raw["measure"])
     if measure not in MEASURES:
         raise IndexFileError(f"{where}（{raw['name']}）：measure “{measure}” 不可用，可用：{'、'.join(MEASURES)}")
-    if measure in STREET_ONLY and unit != "street":
-        raise IndexFileError(f"{where}（{raw['name']}）：{measure} 只能用于街道排名")
+    if measure == "entered":
+        try:
+            weight = float(raw["weight"])
+        except (TypeError, ValueError):
+            raise IndexFileError(f"{where}（{raw['name']}）：weight “{raw['weight']}” 不是数字") from None
+        if weight <= 0:
+            raise IndexFileError(f"{where}（{raw['name']}）：weight 应大于 0")
+        if raw.get("method") not in (None, "", "entered"):
+            raise IndexFileError(f"{where}（{raw['name']}）：创城办录入的部分 method 只能是 entered（或不写）")
+        return IndexPart(str(raw["name"]), measure, weight, "higher", "entered")
+    for key in ("better", "method"):
+        if raw.get(key) in (None, ""):
+            raise IndexFileError(f"{where}：缺少 {key}")
+    if measure in VISIT_MEASURES and unit not in VISIT_UNITS:
+        raise IndexFileError(f"{where}（{raw['name']}）：{measure} 只能用于街道和包保单位排名（需要巡查点位次）")
+    if measure == "lost" and unit not in ("street", "department"):
+        raise IndexFileError(f"{where}（{raw['name']}）：lost 只能用于街道和责任单位排名")
     try:
         weight = float(raw["weight"])
     except (TypeError, ValueError):
@@ -96,7 +154,8 @@ def _part(raw, where: str, unit: str) -> IndexPart:
     if better not in ("higher", "lower"):
         raise IndexFileError(f"{where}（{raw['name']}）：better 只能是 higher 或 lower，而不是“{better}”")
     if method not in ("rate", "relative"):
-        raise IndexFileError(f"{where}（{raw['name']}）：method 只能是 rate 或 relative，而不是“{method}”")
+        raise IndexFileError(f"{where}（{raw['name']}）：method 只能是 rate 或 relative，而不是“{method}”"
+                             + ("（创城办录入的分数请写 measure: entered）" if method == "entered" else ""))
     if method == "rate" and measure not in RATE_MEASURES:
         raise IndexFileError(f"{where}（{raw['name']}）：{measure} 不是比率，method 应为 relative")
     return IndexPart(str(raw["name"]), measure, weight, better, method)
@@ -111,6 +170,10 @@ def with_rates(measures: pd.DataFrame) -> pd.DataFrame:
     m["problem_density"] = 100.0 * m["problems"] / inspections.where(inspections > 0)
     m["on_time_rate"] = m["due_on_time"] / m["due"].where(m["due"] > 0)
     m["rebound_rate"] = m["rebounds"] / m["problems"].where(m["problems"] > 0)
+    if "fixed" in m:
+        m["fix_rate"] = m["fixed"] / m["problems"].where(m["problems"] > 0)
+    if "passed_visits" in m:
+        m["site_pass_rate"] = m["passed_visits"].astype(float) / inspections.where(inspections > 0)
     m["overdue"] = m["overdue_at_end"]
     m["open"] = m["open_at_end"]
     m["median_days"] = m["median_days"].astype(float)
@@ -122,13 +185,17 @@ def composite_index(values: pd.DataFrame, parts: tuple[IndexPart, ...] | list[In
 
     values: one row per unit (column ``unit``) with a column per measure the parts use.
     rate: weight × value (higher better) or weight × (1 − value); relative: best unit full marks, worst 0,
-    linear between (all equal: full marks). A missing value scores the other units' mean points for that part.
+    linear between (all equal: full marks); entered: the points entered, at most the weight. A missing value
+    scores the other units' mean points for that part.
     """
     out = pd.DataFrame({"unit": values["unit"].to_numpy()})
     total = np.zeros(len(values))
     for p in parts:
-        v = pd.to_numeric(values[p.measure], errors="coerce").astype(float).to_numpy()
-        if p.method == "rate":
+        col = values[p.column] if p.column in values else pd.Series(np.nan, index=values.index)
+        v = pd.to_numeric(col, errors="coerce").astype(float).to_numpy()
+        if p.method == "entered":
+            pts = np.clip(v, 0.0, p.weight)
+        elif p.method == "rate":
             r = np.clip(v, 0.0, 1.0)
             pts = p.weight * (r if p.better == "higher" else 1.0 - r)
         else:
@@ -193,43 +260,49 @@ def cn_count(n: int) -> str:
     return CN_DIGITS[n] if 0 <= n <= 10 else str(n)
 
 
-def red_yellow(table: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """流动红旗 (the best n) and 流动黄旗 (the worst n, worst first) of a ranked table (columns unit, rank, total);
-    a published table (column ``flag``) keeps the flags it was published with."""
-    t = table.sort_values(["rank", "unit"])
-    if "flag" in t.columns:
-        return (t[t["flag"].eq("red")].reset_index(drop=True),
-                t[t["flag"].eq("yellow")].iloc[::-1].reset_index(drop=True))
-    n = min(n, len(t) // 2)
-    return t.head(n).reset_index(drop=True), t.tail(n).iloc[::-1].reset_index(drop=True)
+def red_yellow(table: pd.DataFrame, rule: ListRule | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The red list (best first) and the low list (流动黄旗 or 黑榜, worst first) of a ranked table by the office's
+    rule (default: the best 3 and the worst 3 places); a published table (column ``flag``) keeps the lists it was
+    published with."""
+    ls = ranking_rules.lists(table, rule)
+    return ls.red, ls.low
 
 
 @dataclass
 class Ranking:
-    unit: str                 # street | department
+    unit: str                 # street | department | site_unit | community
     parts: tuple[IndexPart, ...]
     table: pd.DataFrame       # latest period: unit, rank, change, total, part points, measures (with
-                              # assessment_rate_before: the round before), lost
-    history: pd.DataFrame     # k, period_start, period_end, unit, total, rank
+                              # assessment_rate_before: the round before), lost; delta (index change since the
+                              # period before), noise (half width of its bootstrap interval), steady (the change
+                              # lies within the unit's own noise; NA without a period before)
+    history: pd.DataFrame     # k, period_start, period_end, unit, total, rank, problems, fix_rate, on_time_rate
     excluded: list[str]       # units without any data (not ranked)
     published: object = None  # publish.Publication when this is the published ranking (publish.published_view)
     live: "Ranking | None" = None  # then: the ranking computed from today's data
+    missing_entries: list[str] = dataclasses.field(default_factory=list)  # units without this period's entered points
+
+
+HISTORY_COLUMNS = ["k", "period_start", "period_end", "unit", "total", "rank", "problems", "fix_rate", "on_time_rate"]
 
 
 def ranking(con: duckdb.DuckDBPyConnection, unit: str, spec: tuple, start: date, end: date,
             round_id: int | None = None, street: str | None = None, department: str | None = None,
             site_type: str | None = None, category: str | None = None, periods: int = 4,
-            rebound_days: int = 30) -> Ranking:
-    """Streets or departments by the composite index, for the period and the ``periods - 1`` before it.
+            rebound_days: int = 30, fair: tuple | None = FairRule().spec()) -> Ranking:
+    """Units of one kind (street, department, 包保单位, community) by the composite index, for the period and the
+    ``periods - 1`` before it.
 
     spec: IndexDef.spec() of the office's file. The ranked dimension's own filter is ignored (streets are
     ranked among all streets; a department filter narrows the street ranking to that department's problems).
-    The assessment parts use round ``round_id`` for every period.
+    The assessment parts use round ``round_id`` for every period; entered parts read the points the office
+    entered for each period (ranking_entries). fair: FairRule.spec() (level, draws, seed), or None to skip the
+    comparison with each unit's noise.
     """
     parts = tuple(IndexPart(*p) for p in spec)
     if unit == "street":
         street = None
-    else:
+    elif unit == "department":
         department = None
     filt = dict(street=street, department=department, site_type=site_type, category=category)
     led = with_rates(queries.run(con, "unit_ledger_measures", unit=unit, start=start, end=end, periods=periods,
@@ -245,30 +318,87 @@ def ranking(con: duckdb.DuckDBPyConnection, unit: str, spec: tuple, start: date,
     m = led.merge(ass[["unit", "assessment_rate", "observations"]], on="unit", how="left") \
            .merge(prev_rate, on="unit", how="left").merge(lost, on="unit", how="left")
     m["observations"] = m["observations"].fillna(0).astype(int)
+    entered = [p for p in parts if p.measure == "entered"]
+    missing_entries: list[str] = []
+    if entered:
+        m = _with_entries(con, m, unit, entered, start, end)
+        now = m[m["k"].eq(0)]
+        missing_entries = sorted(now.loc[now[[p.column for p in entered]].isna().any(axis=1), "unit"])
     active = m.groupby("unit")[["problems", "due", "open_at_end", "observations"]].sum().sum(axis=1) > 0
-    excluded = sorted(active.index[~active]) if unit == "department" else []
+    excluded = sorted(active.index[~active]) if unit != "street" else []
     m = m[~m["unit"].isin(excluded)]
-    hist = []
+    missing_entries = [u for u in missing_entries if u not in excluded]
+    hist, points = [], {}
     for k, g in m.groupby("k", sort=True):
-        idx = composite_index(g.reset_index(drop=True), parts)
+        g = g.reset_index(drop=True)
+        idx = composite_index(g, parts)
+        points[k] = g
         idx.insert(0, "k", k)
-        hist.append(idx)
-    history = pd.concat(hist, ignore_index=True) if hist else pd.DataFrame(columns=["k", "unit", "total", "rank"])
+        hist.append(idx.merge(g[["unit", "problems", "fix_rate", "on_time_rate"]], on="unit", how="left"))
+    history = pd.concat(hist, ignore_index=True) if hist else pd.DataFrame(
+        columns=[c for c in HISTORY_COLUMNS if c not in ("period_start", "period_end")])
     bounds = m[["k", "period_start", "period_end"]].drop_duplicates()
     history = history.merge(bounds, on="k", how="left")
-    cur = history[history["k"].eq(0)].drop(columns=["k", "period_start", "period_end"])
-    prev = history.loc[history["k"].eq(1), ["unit", "rank"]].rename(columns={"rank": "prev_rank"})
+    cur = history[history["k"].eq(0)].drop(columns=["k", "period_start", "period_end", "problems", "fix_rate",
+                                                    "on_time_rate"])
+    prev = history.loc[history["k"].eq(1), ["unit", "rank", "total"]].rename(
+        columns={"rank": "prev_rank", "total": "prev_total"})
     table = cur.merge(prev, on="unit", how="left")
     table["change"] = rank_change(table["rank"], table["prev_rank"])
     table = table.merge(m[m["k"].eq(0)].drop(columns=["k"]), on="unit", how="left")
     table = table.sort_values(["rank", "unit"], ignore_index=True)
-    return Ranking(unit, parts, table, history[["k", "period_start", "period_end", "unit", "total", "rank"]],
-                   excluded)
+    table = _with_noise(table, points, parts, fair)
+    return Ranking(unit, parts, table, history[HISTORY_COLUMNS], excluded, missing_entries=missing_entries)
+
+
+def _with_entries(con, m: pd.DataFrame, unit: str, entered: list[IndexPart], start: date, end: date) -> pd.DataFrame:
+    """One column per entered part (entered:<name>): the points the office entered for the unit and period."""
+    e = queries.run(con, "ranking_entries_for_periods", unit=unit, start=start, end=end)
+    e = e[e["part"].isin([p.name for p in entered])]
+    wide = e.pivot_table(index=["unit", "period_end"], columns="part", values="points", aggfunc="last")
+    wide.columns = [f"entered:{c}" for c in wide.columns]
+    wide = wide.reset_index()
+    wide["period_end"] = pd.to_datetime(wide["period_end"])
+    out = m.assign(_end=pd.to_datetime(m["period_end"])).merge(
+        wide.rename(columns={"period_end": "_end"}), on=["unit", "_end"], how="left").drop(columns=["_end"])
+    for p in entered:
+        if p.column not in out:
+            out[p.column] = np.nan
+    return out
+
+
+def _with_noise(table: pd.DataFrame, points: dict, parts: tuple[IndexPart, ...], fair: tuple | None) -> pd.DataFrame:
+    """delta, noise and steady per unit (ranking_rules: a bootstrap of both periods' ledger measures)."""
+    table = table.assign(delta=table["total"] - table["prev_total"], noise=np.nan,
+                         steady=pd.array([pd.NA] * len(table), dtype="boolean"))
+    if fair is None or 0 not in points or 1 not in points:
+        return table
+    level, draws, seed = fair
+    rng = np.random.default_rng(seed)
+    g0, g1 = points[0], points[1]
+    g0 = g0.set_index("unit").loc[table["unit"]].reset_index()
+    now = ranking_rules.index_draws(g0, parts, ranking_rules.resample(_draw_input(g0), int(draws), rng))
+    # the period before with its own units, then in the order of this one (units it did not rank: no draws)
+    before_all = ranking_rules.index_draws(g1, parts, ranking_rules.resample(_draw_input(g1), int(draws), rng))
+    pos = pd.Series(np.arange(len(g1)), index=g1["unit"]).reindex(table["unit"]).to_numpy()
+    have = ~np.isnan(pos)
+    before = before_all[np.nan_to_num(pos).astype(int)] if len(g1) else np.zeros_like(now)
+    delta = table["delta"].to_numpy(dtype=float)
+    ok = have & ~np.isnan(delta)
+    st, half = ranking_rules.steady(np.nan_to_num(delta), now, np.nan_to_num(before), float(level))
+    table["noise"] = np.where(ok, half, np.nan)
+    table["steady"] = pd.array([bool(x) if o else pd.NA for x, o in zip(st, ok)], dtype="boolean")
+    return table
+
+
+def _draw_input(g: pd.DataFrame) -> pd.DataFrame:
+    return g.assign(overdue=g.get("overdue_at_end", g.get("overdue")), open=g.get("open_at_end", g.get("open")))
 
 
 def _lost(con, unit: str, round_id: int | None, street: str | None, department: str | None) -> pd.DataFrame:
-    """Points the unit lost in the round (谁丢分谁负责), within the other dimension's filter."""
-    if round_id is None:
+    """Points the unit lost in the round (谁丢分谁负责), within the other dimension's filter (streets and
+    departments only: the attribution names no 包保单位 or community)."""
+    if round_id is None or unit not in ("street", "department"):
         return pd.DataFrame({"unit": pd.Series(dtype=str), "lost": pd.Series(dtype=float)})
     att = metrics.round_detail(con, round_id).attribution
     if street:
@@ -449,3 +579,63 @@ def unit_lost_by_standard(con: duckdb.DuckDBPyConnection, round_id: int, unit: s
     std = detail.rates[["code", "name", "item", "method", "rate"]].rename(columns={"code": "standard_code"})
     out = g.merge(std, on="standard_code", how="left")
     return out[out["lost"] > 0].sort_values("lost", ascending=False, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------------------------------
+# the office's lists, talks and fair comparisons on a ranking
+@dataclass
+class Outcome:
+    lists: ranking_rules.Lists
+    talks: pd.DataFrame      # unit, reason (约谈), lowest first
+
+
+def outcome(r: Ranking, rules: IndexDef | None = None, word: str = "周") -> Outcome:
+    """The red and low lists and the talk list of a ranking by the office's rules; a published ranking keeps
+    the lists, the names and the talks it was published with."""
+    lr = rules.lists if rules is not None else ListRule()
+    tr = rules.talks if rules is not None else TalkRule()
+    pub = r.published
+    if pub is not None:
+        lr = dataclasses.replace(lr, red_name=pub.red_name, low_name=pub.low_name)
+    ls = ranking_rules.lists(r.table, lr)
+    if pub is not None and "talk" in r.table.columns:
+        t = r.table[r.table["talk"].notna()].sort_values(["rank", "unit"], ascending=[False, True])
+        return Outcome(ls, pd.DataFrame({"unit": t["unit"].astype(str).tolist(),
+                                         "reason": t["talk"].astype(str).tolist()}))
+    return Outcome(ls, ranking_rules.talks(r.table, r.history, ls, tr, word))
+
+
+def judgement(change, steady) -> str:
+    """变化在正常波动范围内 where the unit's place changed but its index moved within its own noise; 超出正常波动
+    where the move is beyond it; empty where its place held or there is nothing to compare with."""
+    if change is None or pd.isna(change) or change == 0 or steady is None or pd.isna(steady):
+        return ""
+    return ranking_rules.STEADY_TEXT if bool(steady) else "超出正常波动"
+
+
+def change_with_noise(change, steady) -> str:
+    """↑2 / ↓1 / — / 新, with （正常波动） where the move lies within the unit's noise: read as no move."""
+    label = change_label(change)
+    return f"{label}（正常波动）" if judgement(change, steady) == ranking_rules.STEADY_TEXT else label
+
+
+def steady_units(r: Ranking) -> tuple[list[str], list[str]]:
+    """(units whose place fell but within noise, units whose place rose but within noise)."""
+    t = r.table
+    if "steady" not in t.columns:
+        return [], []
+    s = t["steady"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    ch = pd.to_numeric(t["change"], errors="coerce").fillna(0).to_numpy()
+    return t.loc[s & (ch < 0), "unit"].tolist(), t.loc[s & (ch > 0), "unit"].tolist()
+
+
+# ----------------------------------------------------------------------------------------------------
+# the minors' framework
+def minors_text(total, gate_line, share, passed) -> str:
+    """未成年人测评 82.4 分，低于 85 分申报线，按规定不能申报 — or that it reaches the line and counts for its
+    share; empty when the round did not assess the minors' framework."""
+    if total is None or pd.isna(total):
+        return ""
+    if passed is not None and not pd.isna(passed) and not bool(passed):
+        return f"未成年人测评 {float(total):.1f} 分，低于 {float(gate_line):g} 分申报线，按规定不能申报"
+    return f"未成年人测评 {float(total):.1f} 分，达到 {float(gate_line):g} 分申报线，按 {float(share):.0%} 计入总分"

@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     briefing_arguments(p)
     p.set_defaults(func=cmd_briefing)
 
-    p = sub.add_parser("publish", help="发布某一周的街道或责任单位排名（同“排名”页的发布本周排名）")
+    p = sub.add_parser("publish", help="发布某一周的街道、责任单位、包保单位或社区排名（同“排名”页的发布本周排名）")
     from campaign.publish_cli import add_arguments as publish_arguments
 
     publish_arguments(p)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 BLUE, RED, GREY, GREEN, AMBER = "#1f4e9c", "#c8102e", "#9aa3ad", "#2e7d32", "#e0a100"
+DARK = "#374151"  # a black list (黑榜)
 
 
 def style(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -80,10 +81,13 @@ def briefing_chart(chart) -> go.Figure:
                     title, height=130 + 40 * len(d), hover=d["name"])
     elif chart.kind == "street_ranking":
         full = float(o["full"])
+        red_name, low_name = o.get("red_name", "流动红旗"), o.get("low_name", "流动黄旗")
+        low = AMBER if "黄" in low_name else DARK
         fig = hbars([f"{int(r['rank'])}. {r.unit}" for _, r in d.iterrows()], d["total"],
-                    [flag_colour(x) for x in d["flag"]],
+                    [RED if x == "red" else low if x == "yellow" else GREY for x in d["flag"]],
                     [f"{t:.1f}  {c}" for t, c in zip(d["total"], d["change_label"])],
-                    f"综合指数（满分 {full:g}；红色流动红旗，黄色流动黄旗；↑↓ 为较上周名次变化）", full * 1.15,
+                    f"综合指数（满分 {full:g}；红色{red_name}，{'黄' if low == AMBER else '黑'}色{low_name}；"
+                    "↑↓ 为较上周名次变化）", full * 1.3,
                     title, height=130 + 32 * len(d))
     else:
         raise ValueError(f"未知的图表类型：{chart.kind}")

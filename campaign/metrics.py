@@ -34,7 +34,40 @@ def settings(con: duckdb.DuckDBPyConnection) -> ScoringSettings:
 
 
 def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The city framework's standards (the minors' framework is scored on its own: minors_round)."""
     return queries.run(con, "framework_standards")
+
+
+@dataclass(frozen=True)
+class MinorsSettings:
+    name: str
+    share: float
+    gate: float
+
+
+def minors_settings(con: duckdb.DuckDBPyConnection) -> MinorsSettings | None:
+    """The minors' framework's share and gate (store.meta, from data/framework.yaml); None without one."""
+    cur = con.cursor()
+    try:
+        raw = get_meta(cur, "minors", "")
+    finally:
+        cur.close()
+    if not raw:
+        return None
+    m = json.loads(raw)
+    return MinorsSettings(str(m.get("name", "")), float(m["share"]), float(m["gate"]))
+
+
+def minors_round(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, survey: pd.DataFrame,
+                 mstd: pd.DataFrame | None = None) -> tuple[float | None, float, float] | None:
+    """(minors' score or None, share, gate) for one round's observations, or None without a minors' framework."""
+    ms = minors_settings(con)
+    if ms is None:
+        return None
+    mstd = queries.run(con, "minors_standards") if mstd is None else mstd
+    if mstd.empty:
+        return None
+    return (scoring.minors_score(scoring.standard_rates(mstd, obs, survey)), ms.share, ms.gate)
 
 
 _memo: ContextVar[dict | None] = ContextVar("metrics_memo", default=None)
@@ -75,16 +108,20 @@ def round_scores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     bonus = queries.run(con, "bonus_by_round")
     neg = queries.run(con, "negatives_by_round")
     peers = queries.run(con, "peer_totals")
+    mstd = queries.run(con, "minors_standards")
+    ms = minors_settings(con)
     out = []
     for r in rounds.itertuples(index=False):
-        rates = scoring.standard_rates(std, obs[obs["round_id"].eq(r.round_id)],
-                                       survey[survey["round_id"].eq(r.round_id)])
+        o, s = obs[obs["round_id"].eq(r.round_id)], survey[survey["round_id"].eq(r.round_id)]
+        rates = scoring.standard_rates(std, o, s)
         sc = scoring.round_total(rates, bonus[bonus["round_id"].eq(r.round_id)],
-                                 neg[neg["round_id"].eq(r.round_id)], cfg.bonus_cap)
+                                 neg[neg["round_id"].eq(r.round_id)], cfg.bonus_cap, minors_round(con, o, s, mstd))
         p = peers.loc[peers["round_id"].eq(r.round_id), "total"].tolist()
         out.append(dict(
             round_id=r.round_id, round_name=r.round_name, assessor=r.assessor, held_on=r.held_on, year=r.year,
             base=sc.base, bonus=sc.bonus, deduction=sc.deduction, total=sc.total, vetoed=sc.vetoed,
+            minors_total=sc.minors_total, minors_gate=sc.minors_gate,
+            minors_line=ms.gate if ms else None, minors_share=ms.share if ms else None,
             assessed=int(rates["assessed"].sum()), rank=scoring.peer_rank(sc.total, p) if p else None,
             ranked=len(p) + 1 if p else None,
         ))
@@ -113,7 +150,7 @@ def round_detail(con: duckdb.DuckDBPyConnection, round_id: int) -> RoundDetail:
     neg = queries.run(con, "negatives_by_round")
     rates = scoring.standard_rates(std, obs, survey)
     score = scoring.round_total(rates, bonus[bonus["round_id"].eq(round_id)],
-                                neg[neg["round_id"].eq(round_id)], cfg.bonus_cap)
+                                neg[neg["round_id"].eq(round_id)], cfg.bonus_cap, minors_round(con, obs, survey))
     attribution = scoring.attribute_lost(rates, obs, survey)
     return RoundDetail(round_id, rates, attribution, score, street_losses(attribution),
                        department_losses(attribution), top_losing_standards(rates, 3))

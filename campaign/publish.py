@@ -13,9 +13,10 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from campaign import analysis, queries, store
+from campaign import analysis, queries, ranking_rules, store
 
-UNIT_KINDS = ("street", "department")
+UNIT_KINDS = ("street", "department", "site_unit", "community")
+PUBLISHED_COLUMNS = ["rank", "unit", "total", "change", "flag", "list_value", "talk", "steady"]
 
 
 class PublishError(ValueError):
@@ -28,25 +29,47 @@ class Publication:
     published_at: datetime
     published_by: str
     round_name: str
-    table: pd.DataFrame  # rank, unit, total, change, flag (red | yellow | "")
+    table: pd.DataFrame  # rank, unit, total, change, flag (red | yellow | none | ""), list_value, talk, steady
+    red_name: str = "流动红旗"
+    low_name: str = "流动黄旗"
+    list_rule: str = ""
 
 
-def snapshot(ranking: analysis.Ranking) -> pd.DataFrame:
-    """The rows a publication keeps: rank, unit, total (one decimal, as shown), change, flag."""
-    red, yellow = analysis.red_yellow(ranking.table)
+def _rules(ranking: analysis.Ranking, rules: analysis.IndexDef | None) -> analysis.IndexDef | None:
+    if rules is not None:
+        return rules
+    try:
+        return analysis.load_index().get(ranking.unit)
+    except analysis.IndexFileError:
+        return None
+
+
+def snapshot(ranking: analysis.Ranking, rules: analysis.IndexDef | None = None) -> pd.DataFrame:
+    """The rows a publication keeps: rank, unit, total (one decimal, as shown), change, flag by the office's list
+    rule, the value the lists were decided on, the talk (约谈) reason and whether the change lay within noise."""
+    rules = _rules(ranking, rules)
+    out = analysis.outcome(ranking, rules)
     t = ranking.table.sort_values(["rank", "unit"], ignore_index=True)
-    flag = ["red" if u in set(red["unit"]) else "yellow" if u in set(yellow["unit"]) else "" for u in t["unit"]]
+    talk = dict(zip(out.talks["unit"], out.talks["reason"]))
+    steady = t["steady"] if "steady" in t else pd.Series(pd.NA, index=t.index)
     return pd.DataFrame({"rank": t["rank"].astype(int), "unit": t["unit"].astype(str),
                          "total": t["total"].astype(float).round(1),
-                         "change": pd.array(t["change"], dtype="Int64"), "flag": flag})
+                         "change": pd.array(t["change"], dtype="Int64"),
+                         "flag": ranking_rules.flags(t, out.lists),
+                         "list_value": out.lists.rule.value_of(t).to_numpy(),
+                         "talk": pd.array([talk.get(u) for u in t["unit"]], dtype="string"),
+                         "steady": pd.array(steady, dtype="boolean")})
 
 
 def publish_ranking(con: duckdb.DuckDBPyConnection, ranking: analysis.Ranking, start: date, end: date,
-                    round_name: str = "", by: str = "") -> int:
-    """Publish the ranking for ``start``..``end``; returns the new version number (1 for the first)."""
+                    round_name: str = "", by: str = "", rules: analysis.IndexDef | None = None) -> int:
+    """Publish the ranking for ``start``..``end`` with its lists by the office's rule (``rules``: the ranking's
+    IndexDef, default the one in the ranking file); returns the new version number (1 for the first)."""
     if ranking.unit not in UNIT_KINDS:
         raise PublishError(f"未知的排名对象：{ranking.unit}")
-    rows = snapshot(ranking)
+    rules = _rules(ranking, rules)
+    lr = rules.lists if rules is not None else ranking_rules.ListRule()
+    rows = snapshot(ranking, rules).assign(red_name=lr.red_name, low_name=lr.low_name, list_rule=lr.describe())
     if rows.empty:
         raise PublishError("没有可发布的排名：本期没有参与排名的单位。")
     with store.write_transaction(con) as cur:
@@ -68,14 +91,19 @@ def latest(con: duckdb.DuckDBPyConnection, unit: str, start: date, end: date) ->
     if df.empty:
         return None
     head = df.iloc[0]
+    table = df[PUBLISHED_COLUMNS].reset_index(drop=True)
+    table["steady"] = table["steady"].astype("boolean")
+    table["talk"] = table["talk"].astype("string")
     return Publication(int(head["version"]), pd.Timestamp(head["published_at"]).to_pydatetime(),
-                       str(head["published_by"] or ""), str(head["round_name"] or ""),
-                       df[["rank", "unit", "total", "change", "flag"]].reset_index(drop=True))
+                       str(head["published_by"] or ""), str(head["round_name"] or ""), table,
+                       str(head["red_name"] or "流动红旗") if pd.notna(head["red_name"]) else "流动红旗",
+                       str(head["low_name"] or "流动黄旗") if pd.notna(head["low_name"]) else "流动黄旗",
+                       str(head["list_rule"]) if pd.notna(head["list_rule"]) else "")
 
 
-def changes_since(pub: Publication, ranking: analysis.Ranking) -> list[str]:
+def changes_since(pub: Publication, ranking: analysis.Ranking, rules: analysis.IndexDef | None = None) -> list[str]:
     """How the ranking computed now differs from the published one, in words (empty if it does not)."""
-    now = snapshot(ranking).set_index("unit")
+    now = snapshot(ranking, rules).set_index("unit")
     was = pub.table.set_index("unit")
     out = [f"{u}：发布时第{int(was.at[u, 'rank'])}名，现为第{int(now.at[u, 'rank'])}名"
            for u in was.index.intersection(now.index, sort=False) if int(was.at[u, "rank"]) != int(now.at[u, "rank"])]
@@ -91,12 +119,14 @@ def published_view(ranking: analysis.Ranking, pub: Publication) -> analysis.Rank
     """The ranking as published: the published order, totals, rank changes and flags (column ``flag``, which
     ``analysis.red_yellow`` follows), with today's part points and measures beside them for the units that are
     still ranked. ``published`` on the result names the publication; ``live`` is the ranking computed now."""
-    live = ranking.table.drop(columns=["rank", "total", "change", "prev_rank", "flag"], errors="ignore")
+    live = ranking.table.drop(columns=["rank", "total", "change", "prev_rank", "flag", "list_value", "talk",
+                                       "steady"], errors="ignore")
     table = pub.table.merge(live, on="unit", how="left").sort_values(["rank", "unit"], ignore_index=True)
     history = ranking.history[ranking.history["k"].ne(0)]
     if len(ranking.history):
         now = ranking.history[ranking.history["k"].eq(0)].iloc[:1]
-        head = pub.table[["unit", "total", "rank"]].assign(
+        live_k0 = ranking.history.loc[ranking.history["k"].eq(0), ["unit", "problems", "fix_rate", "on_time_rate"]]
+        head = pub.table[["unit", "total", "rank"]].merge(live_k0, on="unit", how="left").assign(
             k=0, period_start=now["period_start"].iat[0] if len(now) else pd.NaT,
             period_end=now["period_end"].iat[0] if len(now) else pd.NaT)
         history = pd.concat([head[history.columns], history], ignore_index=True)

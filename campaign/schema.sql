@@ -57,11 +57,30 @@ CREATE TABLE IF NOT EXISTS store.bonus_awards (round_id INTEGER, code VARCHAR, p
 CREATE TABLE IF NOT EXISTS store.negative_events (
     round_id INTEGER, code VARCHAR, occurred_on DATE, deduction DOUBLE, veto BOOLEAN, note VARCHAR);
 
+-- The framework a standard belongs to (city / minors: 未成年人思想道德建设), every method that checks it and the kind
+-- of its scoring method (field / material / survey / opinion), from data/framework.yaml.
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS framework VARCHAR;
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS methods VARCHAR[];
+ALTER TABLE store.standards ADD COLUMN IF NOT EXISTS method_kind VARCHAR;
 CREATE OR REPLACE VIEW main.standards AS
     SELECT code, section_code, section, item_code, item, content_code, content, name, method, points,
-           site_types, categories, indicator, department, sort_order FROM store.standards;
+           site_types, categories, indicator, department, sort_order, coalesce(framework, 'city') AS framework,
+           coalesce(methods, [method]) AS methods,
+           coalesce(method_kind, CASE method WHEN '实地考察' THEN 'field' WHEN '问卷调查' THEN 'survey'
+                                              ELSE 'material' END) AS method_kind
+    FROM store.standards;
 CREATE OR REPLACE VIEW main.bonus_items AS SELECT code, name, points FROM store.bonus_items;
-CREATE OR REPLACE VIEW main.negative_items AS SELECT code, name, deduction, veto FROM store.negative_items;
+-- Negative-list sanctions (data/framework.yaml): 扣分 / 暂停提名资格 / 暂停称号一年 / 撤销称号, the months before a
+-- test in which an event counts, the unit owning the risk and the sanction when the event falls before applying.
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS sanction VARCHAR;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS window_months INTEGER;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS department VARCHAR;
+ALTER TABLE store.negative_items ADD COLUMN IF NOT EXISTS when_applying VARCHAR;
+CREATE OR REPLACE VIEW main.negative_items AS
+    SELECT code, name, deduction, veto,
+           coalesce(sanction, CASE WHEN veto THEN '暂停提名资格' ELSE '扣分' END) AS sanction,
+           coalesce(window_months, 12) AS window_months, department, when_applying
+    FROM store.negative_items;
 CREATE OR REPLACE VIEW main.streets AS SELECT street, street_type, population, sort_order FROM store.streets;
 CREATE OR REPLACE VIEW main.departments AS SELECT department, dept_type, sort_order FROM store.departments;
 CREATE OR REPLACE VIEW main.sites AS SELECT site_id, site, site_type, street, department, lon, lat FROM store.sites;
@@ -93,6 +112,15 @@ CREATE OR REPLACE VIEW main.bonus_awards AS
 CREATE OR REPLACE VIEW main.negative_events AS
     SELECT e.round_id, e.code, coalesce(n.name, e.note) AS name, e.occurred_on, e.deduction, e.veto
     FROM store.negative_events e LEFT JOIN store.negative_items n USING (code);
+
+-- Negative-list events the office reports (负面清单事件登记) with their date and the unit concerned, by whom and when;
+-- one counts against every test held within its item's window_months after it (queries/negatives_by_round.sql).
+CREATE TABLE IF NOT EXISTS store.negative_reports (
+    report_id INTEGER, code VARCHAR, occurred_on DATE, unit VARCHAR, note VARCHAR, entered_at TIMESTAMP,
+    entered_by VARCHAR);
+CREATE OR REPLACE VIEW main.negative_reports AS
+    SELECT r.report_id, r.code, n.name, r.occurred_on, r.unit, r.note, r.entered_at, r.entered_by
+    FROM store.negative_reports r LEFT JOIN store.negative_items n USING (code);
 
 -- Imports (campaign/ingest). Every committed import is one row of import_log; rows it wrote carry its
 -- import_id; a row it changed is first copied to the matching *_versions table (superseded_by = the import),
@@ -165,10 +193,31 @@ CREATE TABLE IF NOT EXISTS store.published_rankings (
     unit_kind VARCHAR, period_start DATE, period_end DATE, version INTEGER, published_at TIMESTAMP,
     published_by VARCHAR, round_name VARCHAR, rank INTEGER, unit VARCHAR, total DOUBLE, change INTEGER,
     flag VARCHAR);
+-- Added with the office's list rules (data/ranking_index.yaml): the value the lists were decided on, the list
+-- names, the rule in words, whether the unit was called in for a talk (约谈) and whether its change since the week
+-- before lay within its own noise (变化在正常波动范围内).
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS list_value DOUBLE;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS red_name VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS low_name VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS list_rule VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS talk VARCHAR;
+ALTER TABLE store.published_rankings ADD COLUMN IF NOT EXISTS steady BOOLEAN;
 CREATE OR REPLACE VIEW main.published_rankings AS
     SELECT unit_kind, period_start, period_end, version, published_at, published_by, round_name, rank, unit, total,
-           change, flag
+           change, flag, list_value, red_name, low_name, list_rule, talk, steady
     FROM store.published_rankings;
+
+-- Points the office enters by hand for a ranking part (data/ranking_index.yaml, measure: entered, e.g. 工作台账
+-- 30 points), per unit kind, unit, week and part, with who entered them and when. Entering again adds a row;
+-- the view shows the entry in force (the latest).
+CREATE TABLE IF NOT EXISTS store.ranking_entries (
+    unit_kind VARCHAR, unit VARCHAR, period_start DATE, period_end DATE, part VARCHAR, points DOUBLE,
+    entered_at TIMESTAMP, entered_by VARCHAR);
+CREATE OR REPLACE VIEW main.ranking_entries AS
+    SELECT unit_kind, unit, period_start, period_end, part, points, entered_at, entered_by
+    FROM store.ranking_entries
+    QUALIFY row_number() OVER (PARTITION BY unit_kind, unit, period_start, period_end, part
+                               ORDER BY entered_at DESC) = 1;
 
 -- Each unit of a problem with its share of the problem (docs/data-contract.md): the attribution rule is the
 -- office's setting (office.yaml unit_attribution, kept in store.meta as unit_attribution): lead = the lead unit

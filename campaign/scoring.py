@@ -1,7 +1,9 @@
 """The scoring model (测评计分): plain functions over DataFrames.
 
 Round total = Σ points × achievement rate + min(Σ bonus, cap) − Σ negative deductions; a veto item fails
-the round outright. Every page, the what-if model and the briefing use these functions.
+the round outright. When the round assessed the minors' framework (未成年人思想道德建设, out of 100), it counts
+for its share of the total: (1 − share) × city + share × minors; below its gate the city may not apply.
+Every page, the what-if model and the briefing use these functions.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ class RoundScore:
     deduction: float     # negative-list deductions
     vetoed: bool         # a 一票否决 item occurred
     total: float
+    minors_total: float | None = None  # the minors' framework's score out of 100 (None: not assessed)
+    minors_gate: bool | None = None    # the minors' score reaches the gate (None: not assessed)
 
     @property
     def lost(self) -> float:
@@ -46,7 +50,7 @@ def standard_rates(standards: pd.DataFrame, observations: pd.DataFrame, survey: 
     else:
         rate_survey = pd.Series(dtype=float)
     out = standards.copy()
-    is_survey = out["method"].eq("问卷调查")
+    is_survey = out["method_kind"].eq("survey") if "method_kind" in out else out["method"].eq("问卷调查")
     rate = pd.Series(np.nan, index=out.index)
     rate[~is_survey] = out.loc[~is_survey, "code"].map(rate_obs)
     rate[is_survey] = out.loc[is_survey, "indicator"].map(rate_survey)
@@ -58,15 +62,31 @@ def standard_rates(standards: pd.DataFrame, observations: pd.DataFrame, survey: 
 
 
 def round_total(rates: pd.DataFrame, bonus: pd.DataFrame | None = None,
-                negatives: pd.DataFrame | None = None, bonus_cap: float = 6.0) -> RoundScore:
-    """rates: output of standard_rates (points, earned). bonus: points. negatives: deduction, veto."""
+                negatives: pd.DataFrame | None = None, bonus_cap: float = 6.0,
+                minors: tuple[float | None, float, float] | None = None) -> RoundScore:
+    """rates: output of standard_rates (points, earned). bonus: points. negatives: deduction, veto.
+    minors: (minors' score out of 100 or None when not assessed, share of the total, gate)."""
     base = float(rates["earned"].sum())
     max_base = float(rates["points"].sum())
     b = float(bonus["points"].sum()) if bonus is not None and len(bonus) else 0.0
     b = min(b, bonus_cap)
     d = float(negatives["deduction"].fillna(0).sum()) if negatives is not None and len(negatives) else 0.0
     veto = bool(negatives["veto"].fillna(False).any()) if negatives is not None and len(negatives) else False
-    return RoundScore(base=base, max_base=max_base, bonus=b, deduction=d, vetoed=veto, total=base + b - d)
+    m_total, m_gate, core = None, None, base
+    if minors is not None and minors[0] is not None:
+        m_total, share, gate = float(minors[0]), float(minors[1]), float(minors[2])
+        m_gate = m_total >= gate - 1e-9
+        core = (1.0 - share) * base + share * m_total
+    return RoundScore(base=base, max_base=max_base, bonus=b, deduction=d, vetoed=veto, total=core + b - d,
+                      minors_total=m_total, minors_gate=m_gate)
+
+
+def minors_score(rates: pd.DataFrame) -> float | None:
+    """The minors' framework's score out of 100 from its standards' rates (standard_rates over the minors'
+    standards); None when the round assessed none of them."""
+    if rates.empty or not rates["assessed"].any():
+        return None
+    return float(rates["earned"].sum())
 
 
 def group_scores(rates: pd.DataFrame, by: str | list[str] = "section") -> pd.DataFrame:

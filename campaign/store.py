@@ -122,18 +122,28 @@ def load_framework_into(con: duckdb.DuckDBPyConnection, fw: Framework | None = N
     con.execute("DELETE FROM store.bonus_items")
     con.execute("DELETE FROM store.negative_items")
     con.register("fw_std", std)
-    con.execute("INSERT INTO store.standards SELECT code, section_code, section, item_code, item, content_code, "
-                "content, name, method, points, site_types, categories, indicator, department, sort_order FROM fw_std")
+    con.execute("INSERT INTO store.standards (code, section_code, section, item_code, item, content_code, content, "
+                "name, method, points, site_types, categories, indicator, department, sort_order, framework, methods, "
+                "method_kind) SELECT code, section_code, section, item_code, item, content_code, content, name, "
+                "method, points, site_types, categories, indicator, department, sort_order, framework, methods, "
+                "method_kind FROM fw_std")
     con.unregister("fw_std")
     if len(fw.bonus):
         con.executemany("INSERT INTO store.bonus_items VALUES (?, ?, ?)", fw.bonus.values.tolist())
     if len(fw.negative):
-        con.executemany("INSERT INTO store.negative_items VALUES (?, ?, ?, ?)",
-                        [[r.code, r.name, r.deduction, bool(r.veto)] for r in fw.negative.itertuples()])
+        con.executemany("INSERT INTO store.negative_items (code, name, deduction, veto, sanction, window_months, "
+                        "department, when_applying) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[r.code, r.name, r.deduction, bool(r.veto), r.sanction, int(r.window_months),
+                          r.department or None, r.when_applying if isinstance(r.when_applying, str) else None]
+                         for r in fw.negative.itertuples()])
     set_meta(con, "framework", f"{fw.name} {fw.version}")
     set_meta(con, "bonus_cap", str(fw.bonus_cap))
     set_meta(con, "pass_rate", str(fw.pass_rate))
     set_meta(con, "year_weights", json.dumps(fw.year_weights))
+    # the minors' framework's share of the total and its gate; empty when the framework has no minors' part
+    m = fw.minors
+    set_meta(con, "minors", json.dumps({"name": m.name, "share": m.share, "gate": m.gate}, ensure_ascii=False)
+             if m else "")
     return fw
 
 

@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import metrics, ui
+from campaign import analysis, metrics, ui
 from campaign.app.text import md
 
 f = ui.filters()
@@ -30,6 +30,12 @@ if f.round_id is not None and not rounds.empty:
                     help=f"同组共 {int(cur.ranked)} 个区县")
     if cur.vetoed:
         st.error("本轮存在一票否决事项，测评结果不合格。")
+    minors = analysis.minors_text(cur.get("minors_total"), cur.get("minors_line"), cur.get("minors_share"),
+                                  cur.get("minors_gate"))
+    if minors and not bool(cur.get("minors_gate")):
+        st.error(f"{minors}。")
+    elif minors:
+        st.caption(f"{minors}。")
 
 
 def _delta(col: str, digits: int = 0) -> str | None:
@@ -69,9 +75,15 @@ with left:
 with right:
     st.markdown(f"**{f.round_name} 得分构成**")
     s = detail.score
+    parts = {"测评得分": s.base}
+    if s.minors_total is not None:  # each framework counts for its share of the total
+        share = float(cur.get("minors_share"))
+        parts = {f"城市测评 {s.base:.2f} × {1 - share:.0%}": (1 - share) * s.base,
+                 f"未成年人测评 {s.minors_total:.1f} × {share:.0%}": share * s.minors_total}
     st.dataframe(
-        {"项目": ["测评得分", "加分", "负面清单扣分", "总分"],
-         "分值": [round(s.base, 2), round(s.bonus, 2), -round(s.deduction, 2), round(s.total, 2)]},
+        {"项目": list(parts) + ["加分", "负面清单扣分", "总分"],
+         "分值": [round(v, 2) for v in parts.values()] + [round(s.bonus, 2), -round(s.deduction, 2),
+                                                         round(s.total, 2)]},
         hide_index=True, width="stretch")
 
 b1, b2 = st.columns(2)

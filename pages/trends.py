@@ -1,9 +1,11 @@
-"""得分趋势: the total per round against the target and the peers, sections and items, streets, weekly indicators."""
+"""得分趋势: the total per round against the target and the peers, sections and items, streets, weekly indicators,
+and the negative-list risk register."""
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from campaign import analysis, figures, forecast, ui
+from campaign.app import negative_view
 from campaign.config import load_office
 from campaign.forecast import charts
 
@@ -22,11 +24,17 @@ else:
     fig = figures.score_trend(names, rounds["total"].tolist(), rounds["rank"].tolist(),
                               rounds["round_id"].eq(f.round_id).tolist(), office.target_total,
                               analysis.total_title(rounds, f.round_id, office.target_total))
+    if "minors_total" in rounds and rounds["minors_total"].notna().any():
+        last = rounds[rounds["minors_total"].notna()].iloc[-1]
+        minors = analysis.minors_text(last.minors_total, last.minors_line, last.minors_share, last.minors_gate)
+        (st.caption if bool(last.minors_gate) else st.error)(f"{analysis.short_round(last.round_name)}{minors}。")
     st.plotly_chart(fig, width="stretch", key="totals")
     table = pd.DataFrame({
         "测评轮次": rounds["round_name"], "组织方": rounds["assessor"], "测评日期": rounds["held_on"],
         "测评得分": rounds["base"].round(2), "加分": rounds["bonus"].round(2), "负面清单扣分": rounds["deduction"].round(2),
         "总分": rounds["total"].round(2), "同组排名": rounds["rank"], "同组区县数": rounds["ranked"]})
+    if "minors_total" in rounds and rounds["minors_total"].notna().any():
+        table.insert(6, "未成年人测评", rounds["minors_total"].astype(float).round(1))
     with st.expander("各轮得分明细"):
         st.dataframe(table, hide_index=True, width="stretch")
         ui.excel_download(table, "各轮测评得分", key="dl_totals")
@@ -167,3 +175,6 @@ if not weekly.empty:
         st.dataframe(wt, hide_index=True, width="stretch",
                      column_config={"按期整改率": st.column_config.NumberColumn(format="percent")})
         ui.excel_download(wt, "逐周督查指标", key="dl_weekly")
+
+# --- negative list ------------------------------------------------------------------------------------------
+negative_view.register(f.end)

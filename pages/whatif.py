@@ -3,7 +3,7 @@ the cheapest plan to reach a target; scenarios saved, compared and shared by lin
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import forecast, ui, whatif
+from campaign import analysis, forecast, ui, whatif
 from campaign.app import whatif_view
 from campaign.config import load_office
 
@@ -90,6 +90,10 @@ with top:
                          "模拟下次测评；“标记为已整改”不计入")
     if p.score.vetoed:
         st.error("本轮存在一票否决事项：无论推演得分多少，测评结果均不合格。")
+    if model.minors is not None and p.score.minors_total is not None:
+        minors = analysis.minors_text(p.score.minors_total, model.minors[2], model.minors[1], p.score.minors_gate)
+        (st.caption if p.score.minors_gate else st.error)(
+            f"{minors}。" + ("" if p.score.minors_gate else "无论推演总分多少，都不具备申报资格。"))
     for note in notes + p.warnings:
         st.warning(note)
 

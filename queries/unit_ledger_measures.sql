@@ -1,13 +1,16 @@
--- Ledger measures per street ($unit = 'street') or per department ($unit = 'department') for the period
+-- Ledger measures per street ($unit = 'street'), per department ($unit = 'department'), per 包保单位 (the unit
+-- responsible for the problem's site, sites.department: $unit = 'site_unit') or per community (the ledger's
+-- 所属社区: $unit = 'community') for the period
 -- $start..$end (k = 0) and the $periods - 1 periods of the same length before it (k = 1, 2, …), with the
--- global filters: site visits (streets only), problems found, deduction, problems closed, open and overdue at
+-- global filters: site visits and visits that found nothing (streets and 包保单位), problems found, problems
+-- found in the period and fixed by its end (fixed), deduction, problems closed, open and overdue at
 -- the period's end, problems due and closed by their deadline, median days to close a yellow/red-card problem,
 -- and rebounds (反弹, same site and category within $rebound_days days after a closure). Every unit, every k.
 -- Closing dates: closed in a period = a known closing date in it (a closure whose export gave no date is in no
 -- period); open at a period's end = not closed by then (closed_by: the date, or for an unknown date the export
 -- that first reported it closed); due and due_on_time count problems with a known closing date only (or still
 -- open), due_unknown the due problems closed on an unknown date (left out of the on-time rate).
--- A street counts its problems whole. A department counts its share of each problem (problem_units: the office's
+-- A street, a 包保单位 and a community count their problems whole. A department counts its share of each problem (problem_units: the office's
 -- attribution rule, shares of a problem add up to 1), so the counts are fractional when problems are shared and
 -- every problem is counted once in all; the median counts the problems it has a share in. $department keeps the
 -- problems the unit has a share in. A problem with one responsible unit and no lead unit is wholly that unit's
@@ -22,14 +25,21 @@ WITH periods AS (
     SELECT street AS unit, sort_order FROM streets WHERE coalesce($unit, 'street') = 'street'
     UNION ALL
     SELECT department, sort_order FROM departments WHERE $unit = 'department'
+    UNION ALL
+    SELECT DISTINCT department, NULL FROM sites WHERE $unit = 'site_unit' AND department IS NOT NULL
+    UNION ALL
+    SELECT DISTINCT community, NULL FROM problems WHERE $unit = 'community' AND nullif(trim(community), '') IS NOT NULL
+), site_units AS (
+    SELECT site_id, department AS site_unit FROM sites WHERE $unit = 'site_unit'
 ), split AS MATERIALIZED (
     -- problems with a lead unit or several responsible units, when counted per department or narrowed to one:
     -- a row per unit with a share (per department), or one row per problem the unit has a share in (per street)
-    SELECT CASE WHEN $unit = 'department' THEN u.department ELSE p.street END AS unit,
+    SELECT CASE WHEN $unit = 'department' THEN u.department WHEN $unit = 'community' THEN nullif(trim(p.community), '')
+                WHEN $unit = 'site_unit' THEN su.site_unit ELSE p.street END AS unit,
            CASE WHEN $unit = 'department' THEN u.share ELSE 1.0 END AS share,
            p.site_id, p.category, p.found_on, p.deadline, p.closed_on, p.closed_on_known, p.closed_by, p.is_closed,
            p.deduction, p.card
-    FROM problems p JOIN problem_units u USING (problem_id)
+    FROM problems p JOIN problem_units u USING (problem_id) LEFT JOIN site_units su ON su.site_id = p.site_id
     WHERE ($unit = 'department' OR $department IS NOT NULL)
       AND (p.lead_department IS NOT NULL OR len(p.responsible_units) > 1) AND u.share > 0
       AND ($street IS NULL OR p.street = $street)
@@ -39,12 +49,14 @@ WITH periods AS (
         AND ($unit = 'department' OR row_number() OVER (PARTITION BY p.problem_id ORDER BY u.department) = 1)
 ), filtered AS NOT MATERIALIZED (
     -- one row per problem and unit it counts for, with the unit's share of it
-    SELECT CASE WHEN $unit = 'department' THEN responsible_units[1] ELSE street END AS unit,
+    SELECT CASE WHEN $unit = 'department' THEN responsible_units[1] WHEN $unit = 'community' THEN nullif(trim(community), '')
+                WHEN $unit = 'site_unit' THEN su.site_unit ELSE street END AS unit,
            CAST(1 AS DOUBLE) AS share,
-           site_id, category, found_on, deadline, closed_on, closed_on_known, closed_by, is_closed, deduction, card
-    FROM problems
+           problems.site_id, category, found_on, deadline, closed_on, closed_on_known, closed_by, is_closed, deduction,
+           card
+    FROM problems LEFT JOIN site_units su ON su.site_id = problems.site_id
     WHERE (lead_department IS NULL AND len(responsible_units) <= 1
-           OR coalesce($unit, 'street') = 'street' AND $department IS NULL)
+           OR coalesce($unit, 'street') <> 'department' AND $department IS NULL)
       AND ($street IS NULL OR street = $street)
       AND ($department IS NULL OR responsible_units = [$department])
       AND ($site_type IS NULL OR site_type = $site_type)
@@ -53,7 +65,11 @@ WITH periods AS (
     SELECT * FROM split
 ), found AS (
     SELECT unit, (CAST($end AS DATE) - found_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           sum(share) AS problems, sum(share * deduction) AS deduction
+           sum(share) AS problems, sum(share * deduction) AS deduction,
+           -- fixed by the end of the period it was found in (a closure without a date: by its first report)
+           sum(share) FILTER (WHERE coalesce(closed_by <= CAST($end AS DATE) - CAST(
+               ((CAST($end AS DATE) - found_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1))
+               * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER), is_closed)) AS fixed
     FROM filtered
     WHERE found_on <= $end AND found_on >= CAST($start AS DATE)
           - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)
@@ -87,15 +103,17 @@ WITH periods AS (
     JOIN periods pe ON b.found_on <= pe.e AND NOT coalesce(b.closed_by <= pe.e, b.is_closed)
     GROUP BY ALL
 ), visits AS (
-    SELECT street AS unit, (CAST($end AS DATE) - inspected_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
-           count(*) AS inspections
-    FROM inspections
-    WHERE coalesce($unit, 'street') = 'street'
+    SELECT CASE WHEN $unit = 'site_unit' THEN su.site_unit ELSE street END AS unit,
+           (CAST($end AS DATE) - inspected_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
+           count(*) AS inspections, count(*) FILTER (WHERE coalesce(problems_found, 0) = 0) AS passed_visits
+    FROM inspections LEFT JOIN site_units su ON su.site_id = inspections.site_id
+    WHERE coalesce($unit, 'street') IN ('street', 'site_unit')
       AND inspected_on <= $end AND inspected_on >= CAST($start AS DATE)
           - CAST((coalesce($periods, 1) - 1) * (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS INTEGER)
       AND ($street IS NULL OR street = $street)
       AND ($site_type IS NULL OR site_type = $site_type)
-    GROUP BY ALL
+    GROUP BY 1, 2
+    HAVING unit IS NOT NULL
 ), rebound AS (
     SELECT c.unit, (CAST($end AS DATE) - c.found_on) // (CAST($end AS DATE) - CAST($start AS DATE) + 1) AS k,
            sum(c.share) AS rebounds
@@ -114,6 +132,8 @@ SELECT u.unit, pe.k,
        pe.e - CAST((CAST($end AS DATE) - CAST($start AS DATE)) AS INTEGER) AS period_start, pe.e AS period_end,
        v.inspections,
        coalesce(f.problems, 0) AS problems,
+       coalesce(f.fixed, 0) AS fixed,
+       v.passed_visits,
        coalesce(f.deduction, 0) AS deduction,
        coalesce(c.closed, 0) AS closed,
        coalesce(b.open_at_end, 0) AS open_at_end,

@@ -38,8 +38,8 @@ def rebounds(p, a, b, days=30):
 # the index file
 def test_the_shipped_index_file_is_valid():
     idx = analysis.load_index()
-    assert set(idx) == {"street", "department"}
-    assert idx["street"].full == 100 and idx["department"].full == 100
+    assert set(idx) == {"street", "department", "site_unit", "community"}
+    assert all(d.full == 100 for d in idx.values())
     assert all(p.measure in analysis.MEASURES for d in idx.values() for p in d.parts)
     assert idx["street"].spec()[0] == ("测评达标率", "assessment_rate", 40.0, "higher", "rate")
 
@@ -51,7 +51,7 @@ def test_the_shipped_index_file_is_valid():
     ({"name": "甲", "measure": "overdue", "weight": 10, "better": "less", "method": "relative"}, "better 只能是"),
     ({"name": "甲", "measure": "overdue", "weight": 10, "better": "lower"}, "缺少 method"),
     ({"name": "甲", "measure": "problem_density", "weight": 10, "better": "lower", "method": "relative"},
-     "只能用于街道排名"),
+     "只能用于街道和包保单位排名"),
 ])
 def test_a_wrong_department_part_is_named_in_chinese(tmp_path, part, message):
     good = {"name": "乙", "measure": "overdue", "weight": 50, "better": "lower", "method": "relative"}

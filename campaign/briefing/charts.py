@@ -16,7 +16,7 @@ from matplotlib.font_manager import FontProperties
 
 from campaign.briefing.model import Chart, fit_title, two_lines
 
-BLUE, RED, GREY, AMBER = "#1f4e9c", "#c8102e", "#9aa3ad", "#e0a100"
+BLUE, RED, GREY, AMBER, BLACK = "#1f4e9c", "#c8102e", "#9aa3ad", "#e0a100", "#374151"
 WIDTH_IN = 7.0   # drawn at 7 in, placed at about 15 cm in the document: labels print at about 10 pt
 DPI = 200
 
@@ -105,13 +105,16 @@ def _street_ranking(chart: Chart) -> Figure:
     full = float(chart.options["full"])
     fig = Figure(figsize=(WIDTH_IN, 0.9 + 0.36 * len(d)), layout="constrained")
     ax = fig.add_subplot()
-    colours = [RED if f == "red" else AMBER if f == "yellow" else GREY for f in d["flag"]]
+    red_name, low_name = chart.options.get("red_name", "流动红旗"), chart.options.get("low_name", "流动黄旗")
+    low = AMBER if "黄" in low_name else BLACK
+    colours = [RED if f == "red" else low if f == "yellow" else GREY for f in d["flag"]]
     ax.barh(range(len(d)), d["total"], color=colours, height=0.66)
     for i, r in d.iterrows():
         ax.text(r.total + full * 0.01, i, f"{r.total:.1f}  {r.change_label}", va="center", fontproperties=_fp(10.5))
     ax.set_yticks(range(len(d)), [f"{int(r['rank'])}. {r.unit}" for _, r in d.iterrows()])
-    ax.set_xlim(0, full * 1.15)
-    ax.set_xlabel(f"综合指数（满分 {full:g}；红色流动红旗，黄色流动黄旗；↑↓ 为较上周名次变化）", fontproperties=_fp(11))
+    ax.set_xlim(0, full * 1.3)
+    ax.set_xlabel(f"综合指数（满分 {full:g}；红色{red_name}，{'黄' if low == AMBER else '黑'}色{low_name}；"
+                  "↑↓ 为较上周名次变化）", fontproperties=_fp(11))
     ax.grid(axis="x", color="#e6e6e6")
     ax.set_axisbelow(True)
     _style(ax)

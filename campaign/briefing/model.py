@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import analysis, metrics, publish, queries, scoring
+from campaign import analysis, metrics, publish, queries, ranking_rules, scoring
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
 from campaign.weeks import Week, parse_week, week_number, week_of
@@ -251,9 +251,10 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
     rid = int(upto["round_id"].iat[-1]) if len(upto) else None
     common = dict(start=wk.start, end=wk.end, round_id=rid, rebound_days=office.rebound_days)
     # a published week's ranks and flags are the ones in force (campaign.publish), whatever was imported later
-    streets_r = publish.in_force(con, analysis.ranking(con, "street", idx["street"].spec(), **common), wk.start, wk.end)
-    depts_r = publish.in_force(con, analysis.ranking(con, "department", idx["department"].spec(), **common),
-                               wk.start, wk.end)
+    rankings = {u: publish.in_force(con, analysis.ranking(con, u, d.spec(), fair=d.fair.spec(), **common),
+                                    wk.start, wk.end) for u, d in idx.items()}
+    outcomes = {u: analysis.outcome(r, idx[u]) for u, r in rankings.items()}
+    streets_r, depts_r = rankings["street"], rankings["department"]
     street_table = _streets_table(streets_r, queries.run(con, "street_list")["street"].tolist())
     overview = [summary, street_table]
 
@@ -279,6 +280,7 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
             "weakest_section": str(sect["section"].iat[0]) if len(sect) else "—",
             "weakest_section_rate": _pct(sect["rate"].iat[0]) if len(sect) else "—",
             "veto_text": "本轮存在一票否决事项，测评结果不合格。" if bool(cur.vetoed) else "",
+            "minors_text": _minors_sentence(cur),
         }
         values |= {"round_id": rid, "total": float(cur.total), "rank": rank, "ranked": _int_or_none(cur.ranked)}
         score_blocks = [_rounds_table(upto), _score_chart(upto, rid, office.target_total), _sections_table(sect)]
@@ -307,10 +309,17 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
         board_blocks = [_boards_table(losses), _boards_chart(losses, pass_rate)]
 
     # --- 四、红黄榜 ---------------------------------------------------------------------------------
-    s_red, s_yellow = analysis.red_yellow(streets_r.table)
-    d_red, d_yellow = analysis.red_yellow(depts_r.table)
+    s_red, s_yellow = outcomes["street"].lists.red, outcomes["street"].lists.low
+    d_red, d_yellow = outcomes["department"].lists.red, outcomes["department"].lists.low
     st_tab = streets_r.table
+    talks = pd.concat([o.talks.assign(kind=analysis.UNITS[u]) for u, o in outcomes.items()], ignore_index=True)
     words |= {
+        "street_lists_text": lists_text(outcomes["street"]), "dept_lists_text": lists_text(outcomes["department"]),
+        "street_steady_text": steady_text(streets_r), "dept_steady_text": steady_text(depts_r),
+        "other_lists_text": "".join(f"{analysis.UNITS[u]}：{lists_text(o)}。" for u, o in outcomes.items()
+                                    if u not in ("street", "department") and len(rankings[u].table)),
+        "talks_text": ("按约谈规则，" + "、".join(f"{t.unit}（{_kind_note(t.kind)}{t.reason}）" for t in talks.itertuples())
+                       + "由区创城办约谈主要负责同志。") if len(talks) else "",
         "street_red": _names(s_red["unit"]), "street_yellow": _names(s_yellow["unit"]),
         "dept_red": _names(d_red["unit"]), "dept_yellow": _names(d_yellow["unit"]),
         "street_ranking_point": analysis.ranking_title(streets_r), "dept_ranking_point": analysis.ranking_title(depts_r),
@@ -318,11 +327,16 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
         "street_last": str(st_tab["unit"].iat[-1]) if len(st_tab) else "—", "flags": str(len(s_red)),
     }
     values |= {"street_red": s_red["unit"].tolist(), "street_yellow": s_yellow["unit"].tolist(),
-               "dept_red": d_red["unit"].tolist(), "dept_yellow": d_yellow["unit"].tolist()}
+               "dept_red": d_red["unit"].tolist(), "dept_yellow": d_yellow["unit"].tolist(),
+               "talks": list(zip(talks["kind"], talks["unit"], talks["reason"])),
+               "steady": {u: analysis.steady_units(r)[0] + analysis.steady_units(r)[1] for u, r in rankings.items()},
+               "lists": {u: (o.lists.red["unit"].tolist(), o.lists.low["unit"].tolist(), list(o.lists.left_out))
+                         for u, o in outcomes.items()},
+               "list_names": {u: (o.lists.rule.red_name, o.lists.rule.low_name) for u, o in outcomes.items()}}
     flag_blocks: list[Table | Chart] = [
-        _ranking_table(6, "街道排名", streets_r, idx["street"], "街道（镇）", s_red, s_yellow),
-        _street_chart(streets_r, idx["street"].full, s_red, s_yellow),
-        _ranking_table(7, "单位排名", depts_r, idx["department"], "责任单位", d_red, d_yellow),
+        _ranking_table(6, "街道排名", streets_r, idx["street"], "街道（镇）", outcomes["street"]),
+        _street_chart(streets_r, idx["street"].full, outcomes["street"]),
+        _ranking_table(7, "单位排名", depts_r, idx["department"], "责任单位", outcomes["department"]),
     ]
 
     # --- 五、逾期未整改问题 ----------------------------------------------------------------------
@@ -361,9 +375,10 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
     # --- assemble -------------------------------------------------------------------------------------
     for key in ("round_name", "round_date", "assessor", "total", "total_change_text", "rank", "ranked",
                 "rank_change_text", "target_gap_text", "weakest_section", "weakest_section_rate", "veto_text",
+                "minors_text",
                 "pass_rate", "below_pass", "assessed", "lost_total", "pareto_count", "top_boards",
                 "top_board_names", "top1_code", "top1_name", "top1_lost", "top1_rate", "board_problems"):
-        words.setdefault(key, "—" if key != "veto_text" else "")
+        words.setdefault(key, "—" if key not in ("veto_text", "minors_text") else "")
     words.setdefault("target_total", _g(office.target_total))
     words.setdefault("target_rank", str(office.target_rank))
     has = {"overview": True, "score": rid is not None, "shortboards": rid is not None, "flags": True,
@@ -525,24 +540,83 @@ def _boards_table(losses: pd.DataFrame) -> Table:
                  doc_columns=("序号", "编码", "测评标准", "达标率", "失分", "本周督查问题"))
 
 
+def _minors_sentence(cur) -> str:
+    """未成年人测评 82.4 分，低于 85 分申报线，按规定不能申报。 (empty when the round did not assess it)"""
+    text = analysis.minors_text(cur.get("minors_total"), cur.get("minors_line"), cur.get("minors_share"),
+                                cur.get("minors_gate"))
+    return f"{text}。" if text else ""
+
+
+def _kind_note(kind: str) -> str:
+    """包保单位、社区 are named with the talk reason (a street or a department is known by its name)."""
+    return "" if kind in (analysis.UNITS["street"], analysis.UNITS["department"]) else f"{kind}，"
+
+
+def lists_text(out: analysis.Outcome) -> str:
+    """The lists in the briefing's words: 授予甲流动红旗，乙流动黄旗 (by place) or 整改率≥90%列入红榜的：甲（93.3%）；
+    <85%列入黑榜的：乙（80.0%）；丙本周无督查问题，不列入 (by threshold)."""
+    ls, lr = out.lists, out.lists.rule
+    if not lr.by_threshold:
+        return f"授予{_names(ls.red['unit'])}{lr.red_name}，{_names(ls.low['unit'])}{lr.low_name}"
+
+    def named(rows):
+        if rows.empty:
+            return "无"
+        if lr.on == "index":
+            return "、".join(str(u) for u in rows["unit"])
+        return "、".join(f"{u}（{lr.show(v)}）" for u, v in zip(rows["unit"], rows["list_value"]))
+
+    cut = (lambda v: f"{v * 100:g}%") if lr.on != "index" else (lambda v: f"{v:g}分")
+    what = ranking_rules.LIST_MEASURES[lr.on]
+    text = (f"{what}达到{cut(lr.red)}列入{lr.red_name}的：{named(ls.red)}；低于{cut(lr.low)}列入{lr.low_name}的："
+            f"{named(ls.low)}")
+    if ls.left_out:
+        text += f"；{_names(ls.left_out)}本周{lr.left_out_because}，不列入"
+    return text
+
+
+def steady_text(r: analysis.Ranking, most: int = 6) -> str:
+    """甲、乙名次下降，但综合指数变化在正常波动范围内，不作退位评价。 (the units whose place fell within their own
+    noise, the largest falls first, at most ``most`` named; empty when none)"""
+    down, _ = analysis.steady_units(r)
+    if not down:
+        return ""
+    fall = r.table.set_index("unit")["change"]
+    down = sorted(down, key=lambda u: (float(fall.get(u, 0)), u))
+    names = "、".join(down[:most]) + (f"等{len(down)}个单位" if len(down) > most else "")
+    return f"{names}名次下降，但综合指数{ranking_rules.STEADY_TEXT}，不作退位评价。"
+
+
 def _ranking_table(number: int, key: str, r: analysis.Ranking, index: analysis.IndexDef, label: str,
-                   red: pd.DataFrame, yellow: pd.DataFrame) -> Table:
+                   out: analysis.Outcome) -> Table:
     t = r.table
-    flag = {u: "红旗" for u in red["unit"]} | {u: "黄旗" for u in yellow["unit"]}
+    lr = out.lists.rule
+    name = {"red": lr.red_name.removeprefix("流动"), "yellow": lr.low_name.removeprefix("流动")}
+    flag = dict(zip(t["unit"], ranking_rules.flags(t, out.lists)))
     frame = pd.DataFrame({"排名": t["rank"], label: t["unit"], "综合指数": t["total"]})
     for part in index.parts:
         frame[f"{part.name}（{part.weight:g}）"] = t[part.name]
+    steady = t["steady"] if "steady" in t else pd.Series(pd.NA, index=t.index)
     frame["较上周"] = [analysis.change_label(c) for c in t["change"]]
-    frame["红黄旗"] = [flag.get(u, "") for u in t["unit"]]
-    fmts = {"排名": "int", "综合指数": "0.0"} | {f"{p.name}（{p.weight:g}）": "0.0" for p in index.parts}
+    frame["变化判断"] = [{ranking_rules.STEADY_TEXT: "正常波动", "超出正常波动": "超出波动"}.get(
+        analysis.judgement(c, s), "") for c, s in zip(t["change"], steady)]
+    if lr.by_threshold and lr.on != "index":
+        frame[ranking_rules.LIST_MEASURES[lr.on]] = lr.value_of(t).to_numpy()
+    frame["红黑榜" if lr.by_threshold else "红黄旗"] = [name.get(flag.get(u, ""), "") for u in t["unit"]]
+    # the printed table keeps to what is read at the meeting (place, index, change, its judgement, the lists); the
+    # part points stay in the Excel sheet, and the note says how the index is made
+    doc = tuple(c for c in frame.columns if c not in {f"{p.name}（{p.weight:g}）" for p in index.parts})
+    fmts = {"排名": "int", "综合指数": "0.0"} | {f"{p.name}（{p.weight:g}）": "0.0" for p in index.parts} | \
+        {v: "pct" for v in ranking_rules.LIST_MEASURES.values() if v != "综合指数"}
     note = f"{index.title}满分 {index.full:g} 分：" + "、".join(f"{p.name}{p.weight:g}分" for p in index.parts) + \
-        "；测评部分按本周末已有的最近一轮测评。"
+        f"（各部分得分见 Excel 附表）；测评部分按本周末已有的最近一轮测评。分榜规则：{lr.describe()}。变化判断：“正常波动”指名次虽变、" \
+        "综合指数较上周的变化在该单位自身正常波动范围内，不作进位、退位评价。"
     if r.excluded:
         note += f"本周无数据、未参加排名：{'、'.join(r.excluded)}。"
     if r.published is not None:
-        note += f"名次、综合指数和红黄旗为{publish.published_label(r.published)}的结果。"
+        note += f"名次、综合指数和红黑榜为{publish.published_label(r.published)}的结果。"
     return Table(number, key, f"表{number} {label}综合指数排名", f"{label}综合指数排名", frame.reset_index(drop=True),
-                 fmts, note=note)
+                 fmts, note=note, doc_columns=doc)
 
 
 def _overdue_dept_table(od: pd.DataFrame) -> Table:
@@ -595,9 +669,11 @@ def _boards_chart(losses: pd.DataFrame, pass_rate: float) -> Chart:
                  {"pass_rate": pass_rate})
 
 
-def _street_chart(r: analysis.Ranking, full: float, red: pd.DataFrame, yellow: pd.DataFrame) -> Chart:
+def _street_chart(r: analysis.Ranking, full: float, out: analysis.Outcome) -> Chart:
     data = r.table[["unit", "rank", "total", "change"]].copy()
-    data["flag"] = ["red" if u in set(red["unit"]) else "yellow" if u in set(yellow["unit"]) else "" for u in data["unit"]]
-    data["change_label"] = [analysis.change_label(c) for c in data["change"]]
+    data["flag"] = [f if f in ("red", "yellow") else "" for f in ranking_rules.flags(r.table, out.lists)]
+    steady = r.table["steady"] if "steady" in r.table else pd.Series(pd.NA, index=r.table.index)
+    data["change_label"] = [analysis.change_with_noise(c, s) for c, s in zip(data["change"], steady)]
+    lr = out.lists.rule
     return Chart(3, "street_ranking", "图3 街道（镇）综合指数排名", analysis.ranking_title(r), "street_ranking", data,
-                 {"full": full})
+                 {"full": full, "red_name": lr.red_name, "low_name": lr.low_name})

@@ -21,11 +21,13 @@ OVERVIEW = ("inspections", "sites_visited", "found", "found_change_text", "found
             "open_change_text", "on_time_rate", "on_time_change_text", "median_days", "most_street",
             "most_street_found", "most_category", "most_category_found", "street_count")
 SCORE = ("round_name", "round_date", "assessor", "total", "total_change_text", "rank", "ranked", "rank_change_text",
-         "target_total", "target_gap_text", "target_rank", "weakest_section", "weakest_section_rate", "veto_text")
+         "target_total", "target_gap_text", "target_rank", "weakest_section", "weakest_section_rate", "veto_text",
+         "minors_text")
 BOARDS = ("pass_rate", "below_pass", "assessed", "lost_total", "pareto_count", "top_boards", "top_board_names",
           "top1_code", "top1_name", "top1_lost", "top1_rate", "board_problems")
 FLAGS = ("street_red", "street_yellow", "dept_red", "dept_yellow", "street_ranking_point", "dept_ranking_point",
-         "street_first", "street_last", "flags")
+         "street_first", "street_last", "flags", "street_lists_text", "dept_lists_text", "other_lists_text",
+         "street_steady_text", "dept_steady_text", "talks_text")
 OVERDUE = ("overdue", "overdue_change_text", "overdue_red", "overdue_yellow", "overdue_white", "overdue_max_days",
            "overdue_over_30", "overdue_departments", "overdue_top_department", "overdue_top_department_count",
            "overdue_listed")

@@ -96,11 +96,17 @@ def points(b: Briefing) -> Meeting:
     else:
         out.append(Point("overdue", "逾期", "本周末没有逾期未整改的问题"))
 
-    flags = pd.DataFrame({"": ["流动红旗", "流动黄旗"],
+    names = v.get("list_names", {})
+    s_names, d_names = names.get("street", ("流动红旗", "流动黄旗")), names.get("department", ("流动红旗", "流动黄旗"))
+    rows = list(s_names) if s_names == d_names else ["红榜（红旗）", "黄榜、黑榜（黄旗）"]
+    flags = pd.DataFrame({"": rows,
                           "街道（镇）": [w["street_red"], w["street_yellow"]],
                           "责任单位": [w["dept_red"], w["dept_yellow"]]})
-    out.append(Point("flags", "红黄榜", f"流动红旗：{w['street_red']}", table=flags,
-                     note=_published_note(streets) or _published_note(depts)))
+    talks = v.get("talks") or []
+    note = "约谈：" + "、".join(f"{u}（{'' if k in ('街道（镇）', '责任单位') else k + '，'}{why}）"
+                             for k, u, why in talks) if talks else ""
+    out.append(Point("flags", "红黄榜", f"{s_names[0]}：{w['street_red']}", table=flags,
+                     note="；".join(x for x in (note, _published_note(streets) or _published_note(depts)) if x)))
     chart = next((c for c in b.charts() if c.kind == "street_ranking"), None)
     if chart is not None:
         out.append(Point("ranking", "街道排名", chart.title, chart=chart, note=_published_note(streets)))
@@ -110,8 +116,10 @@ def points(b: Briefing) -> Meeting:
 
 def _tail(frame: pd.DataFrame, col: str, label: str) -> pd.DataFrame:
     t = frame.tail(3).iloc[::-1]
+    steady = t["变化判断"].eq("正常波动") if "变化判断" in t else pd.Series(False, index=t.index)
+    change = [f"{c}（正常波动）" if s else str(c) for c, s in zip(t["较上周"], steady)]
     return pd.DataFrame({"类别": label, "单位": t[col].astype(str), "排名": t["排名"].astype(int),
-                         "综合指数": [f"{x:.1f}" for x in t["综合指数"]], "较上周": t["较上周"].astype(str)})
+                         "综合指数": [f"{x:.1f}" for x in t["综合指数"]], "较上周": change})
 
 
 def _num(x) -> str:

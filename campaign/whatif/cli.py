@@ -25,6 +25,8 @@ def result_json(model: Model, p: Projection, plan: Plan | None = None) -> dict:
         baseline_total=round(base.total, 6), projected_total=round(p.total, 6),
         change=round(p.total - base.total, 6), baseline_rank=base.rank, projected_rank=p.rank, ranked=p.ranked,
         vetoed=p.score.vetoed, bonus=p.score.bonus, deduction=p.score.deduction, max_base=p.score.max_base,
+        minors_total=None if p.score.minors_total is None else round(p.score.minors_total, 6),
+        minors_gate=p.score.minors_gate,
         sections=[dict(section=r.section, points=round(r.points, 6), baseline=round(r.earned_before, 6),
                        projected=round(r.earned_after, 6)) for r in sec.itertuples()],
         settings=[dict(key=r.key, fix=bool(r.fix), units=int(r.units),

@@ -128,10 +128,12 @@ def waterfall(model: Model, p: Projection, by: str = "item") -> pd.DataFrame:
     ch = ch[ch["change"].abs() > 1e-9]
     code = model.standards.drop_duplicates(by).set_index(by)[f"{by}_code"]
     names = [f"{code.get(n, '')} {n[:12]}{'…' if len(n) > 12 else ''}" for n in ch[by]]
+    # with the minors' framework assessed, city points count for (1 − its share) of the total
+    factor = 1.0 - float(model.minors[1]) if model.minors is not None and model.minors[0] is not None else 1.0
     return pd.DataFrame({
         "label": ["基准总分"] + names + ["推演总分"],
         "measure": ["absolute"] + ["relative"] * len(ch) + ["total"],
-        "value": [model.baseline.total] + ch["change"].tolist() + [p.total],
+        "value": [model.baseline.total] + (ch["change"] * factor).tolist() + [p.total],
     })
 
 

@@ -53,6 +53,7 @@ class Model:
     recent: dict                    # (standard, street) → problems in the recent weeks
     recent_weeks: int
     baseline: Projection | None = None
+    minors: tuple | None = None     # (minors' score or None, share, gate): held as assessed (metrics.minors_round)
     _masks: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -166,6 +167,9 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     obs = queries.run(con, "round_observations", round_id=round_id)
     survey = queries.run(con, "survey_rates_by_round")
     survey = survey[survey["round_id"].eq(round_id)].drop(columns="round_id").reset_index(drop=True)
+    minors = metrics.minors_round(con, obs, survey)
+    if minors is not None:  # the minors' framework is held as assessed; the model moves the city framework
+        obs = obs[obs["standard_code"].isin(set(std["code"]))].reset_index(drop=True)
     bonus = queries.run(con, "bonus_by_round")
     neg = queries.run(con, "negatives_by_round")
     peers = queries.run(con, "peer_totals")
@@ -212,6 +216,8 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     value = np.concatenate([obs["score"].to_numpy(float), survey["rate"].to_numpy(float)])
     top = np.concatenate([obs["max_score"].to_numpy(float), np.ones(len(survey))])
     share = np.nan_to_num(np.concatenate([o_share, s_share]))
+    if minors is not None and minors[0] is not None:  # city points count for (1 − the minors' share) of the total
+        share = share * (1.0 - float(minors[1]))
     with np.errstate(invalid="ignore", divide="ignore"):
         ppv = np.where(top > 0, share / top, 0.0)
 
@@ -236,6 +242,7 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
         open_problems=_open_problems(queries.run(con, "whatif_open_problems"), std),
         site_counts=site_counts, fix_groups=fix_groups, unit_group=unit_group,
         close_days=queries.run(con, "whatif_close_days"), recent=recent, recent_weeks=eff.recent_weeks,
+        minors=minors,
     )
     model.baseline = project(model, [])
     return model
@@ -363,7 +370,7 @@ def project(model: Model, settings: list[Setting]) -> Projection:
     obs = model.obs.assign(score=new[:model.n_obs])
     survey = model.survey.assign(rate=new[model.n_obs:])
     rates = scoring.standard_rates(model.standards, obs, survey)
-    score = scoring.round_total(rates, model.bonus, model.negatives, model.bonus_cap)
+    score = scoring.round_total(rates, model.bonus, model.negatives, model.bonus_cap, model.minors)
     peers = model.peers["total"].tolist()
     rank = scoring.peer_rank(score.total, peers) if peers else None
     effects = pd.DataFrame(rows, columns=["key", "fix", "units", "before", "target", "points", "problems", "sites"])
