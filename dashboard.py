@@ -43,7 +43,7 @@ if user is None:
 pages = {section: [p for p in entries if user.can(MIN_ROLE.get(p.url_path, "viewer"))]
          for section, entries in pages.items()}
 pages = {section: entries for section, entries in pages.items() if entries}
-nav = st.navigation(pages)
+nav = st.navigation(pages, expanded=True)  # every page listed (13 pages: Streamlit would fold them after ten)
 ensure_database()
 ui.connection()  # the store opens here, outside any cache: a store that cannot open says so, with the way out
 st.sidebar.markdown("## 创城指挥台")
