@@ -179,7 +179,7 @@ def test_communities_and_site_units_are_ranked_from_the_ledger(tmp_path):
     try:
         c.execute("UPDATE store.problems SET community = CASE WHEN street = '甲街道' THEN '东风社区' ELSE '红旗社区' END "
                   "WHERE found_on >= ?", [W52[0]])
-        c.execute("INSERT INTO store.sites SELECT DISTINCT site_id, site, site_type, street, "
+        c.execute("INSERT INTO store.sites (site_id, site, site_type, street, department) SELECT DISTINCT site_id, site, site_type, street, "
                   "CASE WHEN street = '甲街道' THEN '区园林绿化中心' ELSE '区商务局' END FROM store.problems")
         idx = analysis.load_index()
         comm = analysis.ranking(c, "community", idx["community"].spec(), *W52)

@@ -93,7 +93,7 @@ def test_the_other_unit_kinds_have_their_own_tab(env):
     assert not at.exception
     assert any("督查台账没有“所属社区”一列" in i.value for i in at.info)
     con = duckdb.connect(str(db))  # the sites' responsible units: 甲 and 乙 streets' sites are 区商务局's
-    con.execute("INSERT INTO store.sites SELECT DISTINCT site_id, site, site_type, street, CASE WHEN street IN "
+    con.execute("INSERT INTO store.sites (site_id, site, site_type, street, department) SELECT DISTINCT site_id, site, site_type, street, CASE WHEN street IN "
                 "('甲街道', '乙街道') THEN '区商务局' ELSE '区城市管理局' END FROM store.problems")
     con.execute("UPDATE store.meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR) WHERE key = 'data_version'")
     con.close()
