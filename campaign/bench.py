@@ -129,12 +129,12 @@ def time_pages(db: Path, runs: int) -> dict:
 
 def overview_load(ui, f: dict) -> None:
     """What one leader's overview page asks, through the app's own cache layer (campaign.ui)."""
-    rounds = ui.metric("round_scores")
+    rounds = ui.call(metrics.round_scores)
     rid = int(rounds["round_id"].iloc[-1]) if len(rounds) else None
     ui.query("week_summary", **f)
     ui.query("week_summary", **{**f, "start": f["prev_start"], "end": f["prev_end"]})
     if rid is not None:
-        detail = ui.metric("round_detail", round_id=rid)
+        detail = ui.call(metrics.round_detail, round_id=rid)
         metrics.bottom_table(detail.street_lost,
                              ui.query("week_problems_by_street", **f), "street", "街道（镇）")
         metrics.bottom_table(detail.department_lost,

@@ -4,7 +4,6 @@ The only module of the package that imports Streamlit.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 import weakref
@@ -17,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import metrics, queries
+from campaign import queries
 from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.config import OfficeFileError, db_path, load_office
 from campaign.store import data_version, sync_office_settings, writes_in_process
@@ -153,11 +152,7 @@ def _cached(key: str, db: str, kind: str, name: str, _params: dict, _fn=None) ->
     con = _connection(db)
     if kind == "query":
         return queries.run(con, name, **_params)
-    if _fn is not None:
-        return _fn(con, **_params)
-    module, _, func = name.rpartition(".")
-    mod = importlib.import_module(f"campaign.{module}") if module else metrics
-    return getattr(mod, func)(con, **_params)
+    return _fn(con, **_params)
 
 
 _locks: dict[str, threading.Lock] = {}
@@ -183,18 +178,10 @@ def query(name: str, **params) -> pd.DataFrame:
     return _once("query", name, params)
 
 
-def metric(name: str, **params):
-    """A domain function's result, cached until the data changes.
-
-    ``name`` is a function of campaign.metrics (``"round_scores"``) or ``"module.function"`` of another
-    campaign module (``"analysis.street_ranking"``); it takes the connection first, then keyword parameters.
-    """
-    return _once("metric", name, params)
-
-
 def call(fn, **params):
-    """``fn(connection, **params)``, cached until the data changes: the function itself is passed, and the cache
-    is keyed on its module and name with the parameters (which must have a stable repr)."""
+    """``fn(connection, **params)``, cached until the data changes: a domain function's result (``ui.call(
+    analysis.ranking, unit=…)``). The function itself is passed; the cache is keyed on its module and name with
+    the parameters (which must have a stable repr)."""
     return _once("call", f"{fn.__module__}.{fn.__qualname__}", params, fn)
 
 

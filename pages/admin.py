@@ -68,7 +68,7 @@ st.subheader("导入记录与撤销")
 msg = ss.pop("adm_msg", None)
 if msg:
     (st.success if msg[0] == "success" else st.error)(msg[1])
-table = view.log_table(ui.metric("ingest.log.imports"))
+table = view.log_table(ui.call(log.imports))
 if table.empty:
     st.caption("还没有导入记录。")
 else:
@@ -92,7 +92,7 @@ st.caption("导入配置记录某种表头的各列对应什么字段、特有�
 pmsg = ss.pop("adm_prof_msg", None)
 if pmsg:
     (st.success if pmsg[0] == "success" else st.error)(pmsg[1])
-ptable = view.profile_rows(ui.metric("ingest.profiles.profiles_table"))
+ptable = view.profile_rows(ui.call(profiles.profiles_table))
 st.dataframe(ptable, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(ptable), 1)),
              column_config={"名称": st.column_config.TextColumn(width=120), "类型": st.column_config.TextColumn(width=100),
                             "来源": st.column_config.TextColumn(width=75),

@@ -34,7 +34,7 @@ def para(text: str, cls: str = "") -> None:
 
 f = ui.filters()
 try:
-    b = ui.metric("briefing.built", week=f.week.number)
+    b = ui.call(briefing.built, week=f.week.number)
 except (briefing.BriefingError, briefing.TemplateError, ValueError) as exc:
     st.title("周调度会通报")
     st.error(str(exc))
@@ -46,10 +46,10 @@ st.caption(f"全区口径，按{b.week.start:%Y年%m月%d日}至{b.week.end:%m�
            f"（{b.round_name or '尚无测评'}）生成，与下载的 Word、Excel 文件相同；侧边栏只有“周次”作用于通报。"
            "措辞可在 data/briefing_template.yaml 中修改。用浏览器打印（Ctrl+P）即得纸质版。")
 a, c, _ = st.columns([1, 1, 3])
-a.download_button("下载 Word 通报", data=lambda: ui.metric("briefing.docx_bytes", week=b.week.number),
+a.download_button("下载 Word 通报", data=lambda: ui.call(briefing.docx_bytes, week=b.week.number),
                   file_name=f"{b.file_stem}.docx", key="dl_docx", on_click="ignore", icon=":material/description:",
                   mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-c.download_button("下载 Excel 附表", data=lambda: ui.metric("briefing.xlsx_bytes", week=b.week.number),
+c.download_button("下载 Excel 附表", data=lambda: ui.call(briefing.xlsx_bytes, week=b.week.number),
                   file_name=f"{b.file_stem}.xlsx", key="dl_xlsx", on_click="ignore", icon=":material/table:",
                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -125,7 +125,7 @@ st.subheader("导入记录")
 msg = ss.pop("imp_msg", None)
 if msg:
     (st.success if msg[0] == "success" else st.error)(msg[1])
-table = view.log_table(ui.metric("ingest.log.imports"))
+table = view.log_table(ui.call(log.imports))
 if table.empty:
     st.caption("还没有导入记录。")
 for r in table.head(15).to_dict("records"):
@@ -152,5 +152,5 @@ held = table.loc[table["隔离"] > 0, "编号"].tolist()
 if held:
     past = st.selectbox("下载某次导入的隔离行", held, index=None, placeholder="选择导入编号", key="imp_q_pick")
     if past is not None:
-        ui.excel_download(ui.metric("ingest.log.quarantine_of", import_id=int(past)), f"第{past}次导入-隔离清单",
+        ui.excel_download(ui.call(log.quarantine_of, import_id=int(past)), f"第{past}次导入-隔离清单",
                           key="imp_q_dl", label=f"下载第 {past} 次导入的隔离清单")

@@ -89,7 +89,7 @@ def show(m: slides.Meeting, i: int) -> None:
 
 f = ui.filters()
 try:
-    m = ui.metric("outputs.slides.build", week=f.week.number)
+    m = ui.call(slides.build, week=f.week.number)
 except (BriefingError, TemplateError, ValueError) as exc:
     st.title("会议模式")
     st.error(str(exc))

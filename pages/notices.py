@@ -26,7 +26,7 @@ by = next(k for k, v in notices.BY.items() if v == by_label)
 soon_days = mid.number_input("催办：几个工作日内到期", min_value=1, max_value=15, value=notices.SOON_WORKING_DAYS,
                             key="notice_soon", help="催办清单列出已逾期的问题和在这么多个工作日内到期的问题。")
 try:
-    ns = ui.metric("outputs.notices.build", week=f.week.number, by=by, street=f.street, department=f.department,
+    ns = ui.call(notices.build, week=f.week.number, by=by, street=f.street, department=f.department,
                    site_type=f.site_type, category=f.category, soon_days=int(soon_days))
 except (BriefingError, notices.NoticeError) as exc:
     st.error(str(exc))

@@ -9,7 +9,7 @@ f = ui.filters()
 st.title(f"总览 · {f.period_label}")
 st.caption(f"测评：{f.round_name}　｜　督查：{f.start:%Y年%m月%d日}至{f.end:%m月%d日}")
 
-rounds = ui.metric("round_scores")
+rounds = ui.call(metrics.round_scores)
 week = ui.query("week_summary", **f.params())
 prev = ui.query("week_summary", **{**f.params(), "start": f.prev_start, "end": f.prev_end})
 
@@ -58,7 +58,7 @@ if f.round_id is None:
     st.info("尚无测评数据：导入模拟测评结果后，这里显示得分、排名和丢分最多的指标。")
     st.stop()
 
-detail = ui.metric("round_detail", round_id=f.round_id)
+detail = ui.call(metrics.round_detail, round_id=f.round_id)
 top = detail.top_standards
 left, right = st.columns([3, 2])
 with left:

@@ -21,7 +21,7 @@ kind = st.segmented_control("排名对象", list(labels.values()), default="街�
 unit = next((u for u, v in labels.items() if v == kind), "street")
 index = rules_all[unit]
 word = f.period_word
-r = ui.metric("analysis.ranking", unit=unit, spec=index.spec(), start=f.start, end=f.end, round_id=f.round_id,
+r = ui.call(analysis.ranking, unit=unit, spec=index.spec(), start=f.start, end=f.end, round_id=f.round_id,
               street=f.street, department=f.department, site_type=f.site_type, category=f.category,
               rebound_days=office.rebound_days, fair=index.fair.spec())
 parts = " + ".join(f"{p.name} {p.weight:g}" for p in index.parts)
@@ -36,7 +36,7 @@ if t.empty:
     view.entries(index, r, f, kind)
     st.stop()
 
-pub = ui.metric("publish.latest", unit=unit, start=f.start, end=f.end)
+pub = ui.call(publish.latest, unit=unit, start=f.start, end=f.end)
 blocked = publish.not_publishable(f)
 if pub is not None and not blocked:  # a published week shows what was published; today's order only beside it
     r = publish.published_view(r, pub)
@@ -136,7 +136,7 @@ if name:
     left, right = st.columns([2, 3])
     with left:
         if f.round_id is not None:
-            lost = ui.metric("analysis.unit_lost_by_standard", round_id=f.round_id, unit=unit, who=name)
+            lost = ui.call(analysis.unit_lost_by_standard, round_id=f.round_id, unit=unit, who=name)
             st.markdown(f"**{f.round_name}失分 {lost['lost'].sum():.3f} 分**（谁丢分谁负责）")
             lt = lost.assign(lost=lost["lost"].round(3), rate=(lost["rate"] * 100).round(1)).rename(columns={
                 "standard_code": "编码", "name": "测评标准", "lost": "失分", "rate": "全区达标率（%）"})[

@@ -2,13 +2,13 @@
 marked down (table and map), the standards carrying the risk, and how well the forecast did on past rounds."""
 import streamlit as st
 
-from campaign import analysis, forecast, ui
+from campaign import analysis, forecast, metrics, ui
 from campaign.config import load_office
 from campaign.forecast import charts
 
 office = load_office()
 st.title("迎检预测 · 下次测评的把握")
-rounds = ui.metric("round_scores")
+rounds = ui.call(metrics.round_scores)
 if rounds.empty:
     st.info("尚无测评数据：导入模拟测评结果后，这里按历次测评和督查台账估计下次测评的把握和最可能失分的点位。")
     st.stop()

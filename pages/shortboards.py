@@ -2,7 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, ui
+from campaign import analysis, figures, metrics, ui
 from campaign.config import load_office
 
 f = ui.filters()
@@ -16,9 +16,9 @@ if f.round_id is None:
     st.stop()
 
 p = f.params()
-losses = ui.metric("analysis.standard_losses", round_id=f.round_id, start=f.start, end=f.end, street=f.street,
+losses = ui.call(analysis.standard_losses, round_id=f.round_id, start=f.start, end=f.end, street=f.street,
                    department=f.department, site_type=f.site_type, category=f.category)
-pass_rate = ui.metric("settings").pass_rate
+pass_rate = ui.call(metrics.settings).pass_rate
 reb = ui.query("period_indicators", **p, rebound_days=office.rebound_days).iloc[0]
 k80 = analysis.pareto_count(losses)
 below = losses[losses["below_pass"]]

@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, forecast, ui
+from campaign import analysis, figures, forecast, metrics, ui
 from campaign.app import negative_view
 from campaign.config import load_office
 from campaign.forecast import charts
@@ -15,7 +15,7 @@ st.title(f"得分趋势 · {f.period_label}")
 st.caption("测评得分为全区口径；点位类型筛选作用于街道达标率；督查指标按侧边栏全部筛选统计。")
 
 # --- total per round ------------------------------------------------------------------------------------
-rounds = ui.metric("round_scores")
+rounds = ui.call(metrics.round_scores)
 st.subheader("测评总分与同组排名")
 if rounds.empty:
     st.info("尚无测评数据：导入模拟测评结果后，这里显示各轮得分、目标线和同组排名。")
@@ -47,8 +47,8 @@ else:
         st.caption(f"下次测评预测：{exc}")
 
 # --- sections and items ------------------------------------------------------------------------------------
-sections = ui.metric("analysis.group_rates_by_round", by="section")
-items = ui.metric("analysis.group_rates_by_round", by="item")
+sections = ui.call(analysis.group_rates_by_round, by="section")
+items = ui.call(analysis.group_rates_by_round, by="item")
 if not sections.empty:
     rid = f.round_id if f.round_id in set(sections["round_id"]) else int(sections["round_id"].max())
     order = list(dict.fromkeys(sections["round_name"]))
@@ -80,7 +80,7 @@ if not sections.empty:
     ui.excel_download(piv.round(1), "测评项目达标率", key="dl_items")
 
 # --- streets as small multiples ----------------------------------------------------------------------
-streets = ui.metric("analysis.street_rates_by_round", site_type=f.site_type)
+streets = ui.call(analysis.street_rates_by_round, site_type=f.site_type)
 if not streets.empty:
     bottom, n, latest = analysis.weakest_street(streets, f.round_id)
     what = f"{f.site_type}点位" if f.site_type else "实地考察"

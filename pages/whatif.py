@@ -12,7 +12,7 @@ st.title(f"推演 · 以{f.round_name}为基准")
 if f.round_id is None:
     st.info("尚无测评数据：导入模拟测评结果后即可推演。")
     st.stop()
-model = ui.metric("whatif.build_model", round_id=f.round_id)
+model = ui.call(whatif.build_model, round_id=f.round_id)
 base = model.baseline
 ss = st.session_state
 with st.expander("使用说明与计算口径"):

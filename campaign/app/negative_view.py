@@ -11,7 +11,7 @@ from campaign import negatives, ui
 
 def register(asof: date) -> None:
     st.subheader("负面清单风险台账")
-    reg = ui.metric("negatives.register", asof=asof)
+    reg = ui.call(negatives.register, asof=asof)
     if reg.empty:
         st.info("测评体系中没有负面清单事项。")
         return

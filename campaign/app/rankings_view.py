@@ -65,7 +65,7 @@ def entries(rules: analysis.IndexDef, r: analysis.Ranking, f, kind: str) -> None
     with st.expander(f"创城办录入：{names}", expanded=bool(r.missing_entries)):
         if r.missing_entries:
             st.warning(f"本{word}尚未录入的{kind}：{md('、'.join(r.missing_entries))}。未录入的按其他单位的平均得分计。")
-        done = ui.metric("ranking_entries.current", unit=rules.unit, start=f.start, end=f.end)
+        done = ui.call(ranking_entries.current, unit=rules.unit, start=f.start, end=f.end)
         if len(done):
             st.dataframe(done.rename(columns={"unit": kind, "part": "录入项", "points": "得分", "entered_at": "录入时间",
                                               "entered_by": "录入人"}), hide_index=True, width="stretch",

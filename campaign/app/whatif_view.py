@@ -45,7 +45,7 @@ def plan_section(model: whatif.Model, round_id: int, settings: list[whatif.Setti
                      effort_stamp=whatif.effort_stamp())
         ap, message = wp.ActionPlan(op.plan, [], model.baseline.total, model.baseline.total), op.message
     else:
-        ap = ui.metric("whatif.plan.plan_for", **ask, scenario=text, effort_stamp=whatif.effort_stamp())
+        ap = ui.call(wp.plan_for, **ask, scenario=text, effort_stamp=whatif.effort_stamp())
         message = ap.message
     plan = ap.plan
     (st.success if plan.status in ("optimal", "met") else st.warning)(message)
@@ -111,7 +111,7 @@ def save_section(model: whatif.Model, settings: list[whatif.Setting], text: str,
                 if b.button("取消", key="wi_overwrite_no"):
                     ss.pop("wi_overwrite", None)
                     st.rerun()
-    saved = ui.metric("whatif.scenarios")
+    saved = ui.call(whatif.scenarios)
     texts = dict(zip(saved["name"], saved["text"]))
     with s2:
         pick = st.selectbox("已保存的方案", list(texts), index=None, placeholder="选择一个方案载入")
