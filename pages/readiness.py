@@ -6,6 +6,7 @@ from campaign import analysis, forecast, metrics, ui
 from campaign.config import load_office
 from campaign.forecast import charts
 
+ui.require("viewer")  # the page's first call: through the entry and the sign-in
 office = load_office()
 st.title("迎检预测 · 下次测评的把握")
 rounds = ui.call(metrics.round_scores)

@@ -17,9 +17,9 @@ from campaign.config import ROOT
 ENTRY = str(ROOT / "dashboard.py")
 USERS = {"viewer": ("wang", "王书记"), "editor": ("li", "李科长"), "admin": ("zhao", "赵主任")}
 PASSWORD = "correct-horse-9"
-ALL = ["overview", "meeting", "trends", "shortboards", "rankings", "rectification", "whatif", "briefing", "notices",
-       "problem", "import", "admin"]
-ALLOWED = {"viewer": ALL[:10], "editor": ALL[:11], "admin": ALL}
+ALL = ["overview", "meeting", "trends", "shortboards", "rankings", "rectification", "readiness", "whatif", "briefing",
+       "notices", "problem", "import", "admin"]
+ALLOWED = {"viewer": ALL[:11], "editor": ALL[:12], "admin": ALL}
 
 
 def page_files() -> dict[str, str]:
