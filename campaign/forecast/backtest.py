@@ -47,10 +47,16 @@ def backtest(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: 
     score of P(total ≥ target)."""
     from campaign.config import load_office
 
-    rule = rule or load_rule()
     target = load_office().target_total if target_score is None else float(target_score)
+    return judged(predictions(con, rule=rule, runs=runs, seed=seed, min_history=min_history), target)
+
+
+def predictions(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: int = 2_000,
+                seed: int | None = None, min_history: int = 2) -> list[tuple]:
+    """Each past round with enough rounds before it: (name, date, actual total, its simulated totals, sorted)."""
+    rule = rule or load_rule()
     scores = metrics.round_scores(con)
-    rows = []
+    out = []
     for k in range(min_history, len(scores)):
         r = scores.iloc[k]
         held = pd.Timestamp(r["held_on"]).date()
@@ -59,10 +65,17 @@ def backtest(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: 
             continue
         m = build(con, rule, before=held)
         sim, _ = simulate(m, runs, rule.seed if seed is None else seed)
-        lo, med, hi = np.quantile(sim.totals, [0.1, 0.5, 0.9])
-        p = float((sim.totals >= target - 1e-9).mean())
-        actual = float(r["total"])
-        rows.append(dict(round_name=r["round_name"], held_on=held, actual=actual, low=float(lo), median=float(med),
+        out.append((r["round_name"], held, float(r["total"]), np.sort(sim.totals)))
+    return out
+
+
+def judged(preds: list[tuple], target: float) -> Backtest:
+    """The predictions against what happened, for one target score."""
+    rows = []
+    for name, held, actual, totals in preds:
+        lo, med, hi = np.quantile(totals, [0.1, 0.5, 0.9])
+        p = float((totals >= target - 1e-9).mean())
+        rows.append(dict(round_name=name, held_on=held, actual=actual, low=float(lo), median=float(med),
                          high=float(hi), inside=bool(lo <= actual <= hi), p_target=p, reached=actual >= target))
     df = pd.DataFrame(rows, columns=["round_name", "held_on", "actual", "low", "median", "high", "inside", "p_target",
                                      "reached"])
@@ -72,9 +85,19 @@ def backtest(con: duckdb.DuckDBPyConnection, *, rule: Rule | None = None, runs: 
     return Backtest(df, float(df["inside"].mean()), brier, target)
 
 
+_PREDICTIONS: dict = {}  # the page's predictions of the store as it is now: another target needs no new simulation
+
+
 def page_backtest(con: duckdb.DuckDBPyConnection, target_score: float, stamp: float = 0.0) -> Backtest:
-    """The backtest the 迎检 page shows (cached by the app on the data version and the rule file's ``stamp``)."""
-    return backtest(con, target_score=target_score)
+    """The backtest the 迎检 page shows (cached by the app on the data version and the rule file's ``stamp``);
+    the simulations are kept while neither changes, so that another target score only judges them again."""
+    from campaign.store import data_version
+
+    key = (id(con), data_version(con), stamp)
+    if key not in _PREDICTIONS:
+        _PREDICTIONS.clear()
+        _PREDICTIONS[key] = predictions(con)
+    return judged(_PREDICTIONS[key], float(target_score))
 
 
 def backtest_table(bt: Backtest) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 peers' next totals, and the candidates of the 六个周边 rule."""
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field, replace
 from collections.abc import Sequence
 from datetime import date
@@ -276,13 +278,31 @@ def _peers(inputs: Inputs, rule: Rule) -> pd.DataFrame:
     return peers
 
 
+_NEAR: dict = {}  # the surroundings of the last few site lists: the same sites give the same surroundings
+
+
 def _surroundings(sites: pd.DataFrame, rule: Rule, warnings: list[str]) -> dict:
     """The 六个周边 candidates of every fixed site of the ``around`` types: alleys and compounds 500 m–2 km away
-    (the same street without coordinates or when none is in range)."""
-    st_arr, street_arr = sites["site_type"].to_numpy(), sites["street"].to_numpy()
-    around = set(rule.around)
+    (the same street without coordinates or when none is in range). Computed once per site list and rule: the
+    page's model, the what-ifs and every round of the backtest share them."""
     coords = sites[["lon", "lat"]].to_numpy(float)
     has = ~np.isnan(coords).any(axis=1)
+    if rule.around and not has.any():
+        warnings.append("点位没有经度、纬度：“六个周边”按固定点位所在街道内抽取")
+    key = (hashlib.blake2b(pd.util.hash_pandas_object(sites[["site_type", "street", "lon", "lat"]], index=False)
+                           .to_numpy().tobytes(), digest_size=16).digest(),
+           tuple(rule.around), tuple(rule.alley_types), tuple(rule.compound_types), tuple(rule.back_alleys),
+           tuple(rule.compounds), tuple(rule.radius_m))
+    if key not in _NEAR:
+        if len(_NEAR) >= 4:
+            _NEAR.clear()
+        _NEAR[key] = _candidates(sites, rule, coords, has)
+    return _NEAR[key]
+
+
+def _candidates(sites: pd.DataFrame, rule: Rule, coords: np.ndarray, has: np.ndarray) -> dict:
+    st_arr, street_arr = sites["site_type"].to_numpy(), sites["street"].to_numpy()
+    around = set(rule.around)
     x_m, y_m = geo.local_metres(coords[:, 0], coords[:, 1])
     cands = {}
     for group, tset, cnt in (("alleys", set(rule.alley_types), rule.back_alleys),
@@ -302,8 +322,6 @@ def _surroundings(sites: pd.DataFrame, rule: Rule, warnings: list[str]) -> dict:
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         flat = np.concatenate(lists).astype(np.int32) if lists else np.empty(0, dtype=np.int32)
         cands[group] = (flat, offsets, cnt)
-    if around and not has.any():
-        warnings.append("点位没有经度、纬度：“六个周边”按固定点位所在街道内抽取")
     return cands
 
 
