@@ -127,13 +127,13 @@ def _part(raw, where: str, unit: str) -> IndexPart:
     measure = str(raw["measure"])
     if measure not in MEASURES:
         raise IndexFileError(f"{where}（{raw['name']}）：measure “{measure}” 不可用，可用：{'、'.join(MEASURES)}")
+    try:
+        weight = float(raw["weight"])
+    except (TypeError, ValueError):
+        raise IndexFileError(f"{where}（{raw['name']}）：weight “{raw['weight']}” 不是数字") from None
+    if weight <= 0:
+        raise IndexFileError(f"{where}（{raw['name']}）：weight 应大于 0")
     if measure == "entered":
-        try:
-            weight = float(raw["weight"])
-        except (TypeError, ValueError):
-            raise IndexFileError(f"{where}（{raw['name']}）：weight “{raw['weight']}” 不是数字") from None
-        if weight <= 0:
-            raise IndexFileError(f"{where}（{raw['name']}）：weight 应大于 0")
         if raw.get("method") not in (None, "", "entered"):
             raise IndexFileError(f"{where}（{raw['name']}）：创城办录入的部分 method 只能是 entered（或不写）")
         return IndexPart(str(raw["name"]), measure, weight, "higher", "entered")
@@ -144,12 +144,6 @@ def _part(raw, where: str, unit: str) -> IndexPart:
         raise IndexFileError(f"{where}（{raw['name']}）：{measure} 只能用于街道和包保单位排名（需要巡查点位次）")
     if measure == "lost" and unit not in ("street", "department"):
         raise IndexFileError(f"{where}（{raw['name']}）：lost 只能用于街道和责任单位排名")
-    try:
-        weight = float(raw["weight"])
-    except (TypeError, ValueError):
-        raise IndexFileError(f"{where}（{raw['name']}）：weight “{raw['weight']}” 不是数字") from None
-    if weight <= 0:
-        raise IndexFileError(f"{where}（{raw['name']}）：weight 应大于 0")
     better, method = str(raw["better"]), str(raw["method"])
     if better not in ("higher", "lower"):
         raise IndexFileError(f"{where}（{raw['name']}）：better 只能是 higher 或 lower，而不是“{better}”")
