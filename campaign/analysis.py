@@ -187,23 +187,7 @@ def composite_index(values: pd.DataFrame, parts: tuple[IndexPart, ...] | list[In
     for p in parts:
         col = values[p.column] if p.column in values else pd.Series(np.nan, index=values.index)
         v = pd.to_numeric(col, errors="coerce").astype(float).to_numpy()
-        if p.method == "entered":
-            pts = np.clip(v, 0.0, p.weight)
-        elif p.method == "rate":
-            r = np.clip(v, 0.0, 1.0)
-            pts = p.weight * (r if p.better == "higher" else 1.0 - r)
-        else:
-            ok = ~np.isnan(v)
-            if ok.any():
-                best = np.nanmax(v) if p.better == "higher" else np.nanmin(v)
-                worst = np.nanmin(v) if p.better == "higher" else np.nanmax(v)
-                span = best - worst
-                pts = np.full(len(v), p.weight) if span == 0 else p.weight * (v - worst) / span
-            else:
-                pts = np.full(len(v), np.nan)
-        missing = np.isnan(pts)
-        if missing.any():
-            pts = np.where(missing, np.nanmean(pts) if (~missing).any() else p.weight, pts)
+        pts = ranking_rules.part_points(p, v[:, None])[:, 0]
         out[p.name] = pts + 0.0  # no negative zero
         total += pts
     out["total"] = total

@@ -316,26 +316,34 @@ def index_draws(m: pd.DataFrame, parts, draws: dict[str, np.ndarray]) -> np.ndar
             seen = pd.to_numeric(m[p.column], errors="coerce").astype(float).to_numpy() if p.column in m \
                 else np.full(n, np.nan)
             v = np.repeat(seen[:, None], b, axis=1)
-        if p.method == "entered":
-            pts = np.clip(v, 0.0, p.weight)
-        elif p.method == "rate":
-            r = np.clip(v, 0.0, 1.0)
-            pts = p.weight * (r if p.better == "higher" else 1.0 - r)
-        else:
-            with np.errstate(all="ignore"):
-                hi = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0)
-                lo = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
-                best, worst = (hi, lo) if p.better == "higher" else (lo, hi)
-                span = best - worst
-                pts = np.where(span == 0, p.weight, p.weight * (v - worst) / np.where(span == 0, 1, span))
-        missing = np.isnan(pts)
-        if missing.any():
-            with np.errstate(all="ignore"):
-                cnt = (~missing).sum(axis=0)
-                mean = np.where(cnt > 0, np.nansum(pts, axis=0) / np.maximum(cnt, 1), p.weight)
-            pts = np.where(missing, mean[None, :], pts)
-        total += pts
+        total += part_points(p, v)
     return total
+
+
+def part_points(p, v: np.ndarray) -> np.ndarray:
+    """The points of one index part (campaign.analysis.IndexPart) for values ``v`` (units × draws): rate: weight ×
+    value (higher better) or weight × (1 − value); relative: best unit of the draw full marks, worst 0, linear
+    between (all equal: full marks); entered: the points entered, at most the weight. A missing value scores
+    the other units' mean points in its draw (none: full marks)."""
+    if p.method == "entered":
+        pts = np.clip(v, 0.0, p.weight)
+    elif p.method == "rate":
+        r = np.clip(v, 0.0, 1.0)
+        pts = p.weight * (r if p.better == "higher" else 1.0 - r)
+    else:
+        with np.errstate(all="ignore"):
+            hi = np.nanmax(np.where(np.isnan(v), -np.inf, v), axis=0)
+            lo = np.nanmin(np.where(np.isnan(v), np.inf, v), axis=0)
+            best, worst = (hi, lo) if p.better == "higher" else (lo, hi)
+            span = best - worst
+            pts = np.where(span == 0, p.weight, p.weight * (v - worst) / np.where(span == 0, 1, span))
+    missing = np.isnan(pts)
+    if missing.any():
+        with np.errstate(all="ignore"):
+            cnt = (~missing).sum(axis=0)
+            mean = np.where(cnt > 0, np.nansum(pts, axis=0) / np.maximum(cnt, 1), p.weight)
+        pts = np.where(missing, mean[None, :], pts)
+    return pts
 
 
 def steady(delta: np.ndarray, now: np.ndarray, before: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
