@@ -501,17 +501,22 @@ def _assessments(con, fw: Framework, seed: int, sites: pd.DataFrame, site_chroni
                     "WHERE code = ?", [round_id, code])
     deductible = fw.negative[~fw.negative["veto"]]
     if len(deductible):
-        n0 = deductible.iloc[0]
+        site_accident = deductible[deductible["name"].str.contains("建筑施工")]
+        n0 = (site_accident if len(site_accident) else deductible).iloc[0]
         con.execute("INSERT INTO store.negative_events VALUES (?, ?, ?, ?, false, ?)",
                     [5, n0.code, date(2026, 4, 8), float(min(n0.deduction, 1.0)), "4月8日建筑工地安全事故"])
 
     # peers sit around our own totals, so the ranking moves: from the middle of the pack towards the top
     totals = []
+    is_minors = std["framework"].eq("minors")
     for round_id, *_ in ROUNDS:
         obs = scores[scores["round_id"].eq(round_id)]
         sv = survey[survey["round_id"].eq(round_id)]
         rates = scoring.standard_rates(std, obs, sv)
-        totals.append(rates["earned"].sum())
+        minors = None
+        if fw.minors is not None:
+            minors = (scoring.minors_score(rates[is_minors]), fw.minors.share, fw.minors.gate)
+        totals.append(scoring.round_total(rates[~is_minors], minors=minors).total)
     pr = np.random.default_rng([seed, 5])
     offsets = np.linspace(7.5, -6.0, len(PEERS)) + pr.normal(0, 0.4, len(PEERS))
     drift = pr.normal(-0.55, 0.15, len(PEERS))  # peers improve a little slower than we do
