@@ -26,7 +26,7 @@ except forecast.ForecastError as exc:
     st.stop()
 
 st.markdown(f"#### {fc.headline()}")
-m = st.columns(4)
+m = st.columns(5 if fc.p_minors_gate is not None else 4)
 m[0].metric(f"达到 {fc.target_score:g} 分的把握", forecast.pct(fc.p_target_score))
 if fc.p_target_rank is not None:
     m[1].metric(f"{'第 1 名' if fc.target_rank == 1 else f'前 {fc.target_rank} 名'}的把握", forecast.pct(fc.p_target_rank),
@@ -35,6 +35,9 @@ m[2].metric("预计总分（中位数）", f"{fc.quantiles[0.5]:.1f}", f"80% 区
             delta_color="off", delta_arrow="off")
 last = rounds.iloc[-1]
 m[3].metric(f"上轮总分（{analysis.short_round(last.round_name)}）", f"{last.total:.2f}")
+if fc.p_minors_gate is not None:
+    m[4].metric(f"未成年人测评达 {fc.minors_gate:g} 分的把握", forecast.pct(fc.p_minors_gate),
+                f"预计 {fc.minors_median:.1f} 分", delta_color="off", delta_arrow="off")
 st.info(f"回测：{bt.line()}", icon=":material/fact_check:")
 for w in fc.warnings:
     st.warning(w)

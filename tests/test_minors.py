@@ -191,7 +191,24 @@ def test_the_briefing_says_the_city_would_not_qualify(below, above):
         assert text in next(s for s in b.sections if s.key == "score").paragraphs[0]
 
 
-def test_without_a_minors_framework_nothing_changes(demo_con):
-    r = metrics.round_scores(demo_con)
+def test_without_a_minors_framework_nothing_changes(tmp_path):
+    from campaign.demo import build_demo
+    raw = copy.deepcopy(RAW)
+    raw.pop("minors")
+    path = build_demo(tmp_path / "city-only.duckdb", scale=0.1, fw=parse_framework(raw, "framework.yaml")).path
+    con = duckdb.connect(path, read_only=True)
+    try:
+        r = metrics.round_scores(con)
+    finally:
+        con.close()
     assert r["minors_total"].isna().all() and r["minors_line"].isna().all()
     assert (r["total"] - (r["base"] + r["bonus"] - r["deduction"])).abs().max() < 1e-9
+
+
+def test_the_demo_scores_the_minors_framework_by_its_share(demo_con):
+    """The demo assesses the minors' framework every round: under the line at first, above it in the latest."""
+    r = metrics.round_scores(demo_con)
+    assert r["minors_total"].notna().all() and (r["minors_line"] == 85).all()
+    assert not r["minors_gate"].iloc[0] and r["minors_gate"].iloc[-1]
+    core = 0.8 * r["base"] + 0.2 * r["minors_total"]
+    assert (r["total"] - (core + r["bonus"] - r["deduction"])).abs().max() < 1e-9

@@ -67,6 +67,7 @@ class Model:
     # after the last; (least, most) drawn per fixed site): only the fixed sites of the ``around`` types have any
     candidates: dict[str, tuple[np.ndarray, np.ndarray, tuple[int, int]]]
     warnings: list[str] = field(default_factory=list)
+    minors: tuple[float, float] | None = None  # (share, gate) when the minors' standards are in ``standards``
 
     def surroundings(self, group: str, i: int) -> np.ndarray:
         """The sites (indices) the 六个周边 rule may add around site i: group alleys or compounds."""
@@ -104,7 +105,7 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
         round_total=totals.base + inputs.bonus, standards=std, sites=sites, field=fstd, blocks=blocks,
         level_shift=float(level_shift), level_sd=float(level_sd), online=ostd, online_shift=float(online_shift),
         online_sd=float(online_sd), survey=survey, indicators=indicators, peers=peers, bonus=inputs.bonus,
-        deduction=0.0, anchors_around=around, candidates=cands, warnings=warnings)
+        deduction=0.0, anchors_around=around, candidates=cands, warnings=warnings, minors=inputs.minors)
 
 
 

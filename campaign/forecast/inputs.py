@@ -25,6 +25,9 @@ class Inputs:
     site_problems: pd.DataFrame
     as_of: date
     bonus_cap: float
+    # the minors' framework when the latest round assessed it: (share of the total, gate); its standards are then
+    # in ``standards`` with their points weighted by the share, the city's by the rest, so Σ points × rate is the total
+    minors: tuple[float, float] | None = None
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection, rule: Rule, before: date | None = None) -> Inputs:
@@ -52,9 +55,26 @@ def read_inputs(con: duckdb.DuckDBPyConnection, rule: Rule, before: date | None 
     b = float(bonus.loc[bonus["round_id"].eq(last), "points"].sum())
     sp = queries.run(con, "forecast_site_problems", as_of=as_of, weeks=rule.problem_weeks,
                      half_life_weeks=rule.half_life_weeks)
+    standards, minors = _standards(con, obs, last)
     return Inputs(
-        standards=metrics.standards(con), sites=queries.run(con, "forecast_sites"), obs=obs, rounds=rounds,
+        standards=standards, sites=queries.run(con, "forecast_sites"), obs=obs, rounds=rounds,
         survey=survey[survey["round_id"].isin(ids)].merge(rounds[["round_id", "held_on"]], on="round_id"),
         peers=peers[peers["round_id"].isin(ids)].merge(rounds[["round_id", "held_on"]], on="round_id"),
         bonus=min(b, cfg.bonus_cap), negatives=pd.DataFrame(columns=["deduction", "veto"]),
-        site_problems=sp, as_of=as_of, bonus_cap=cfg.bonus_cap)
+        site_problems=sp, as_of=as_of, bonus_cap=cfg.bonus_cap, minors=minors)
+
+
+def _standards(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame,
+               last: int) -> tuple[pd.DataFrame, tuple[float, float] | None]:
+    """The city's standards, and the minors' framework's weighted into one list when the latest round assessed it
+    (as campaign.scoring.round_total blends them: (1 − share) × city + share × minors)."""
+    city = metrics.standards(con).assign(framework="city")
+    ms = metrics.minors_settings(con)
+    if ms is None:
+        return city, None
+    mstd = queries.run(con, "minors_standards")
+    if mstd.empty or not obs.loc[obs["round_id"].eq(last), "standard_code"].isin(set(mstd["code"])).any():
+        return city, None
+    both = pd.concat([city.assign(points=city["points"] * (1.0 - ms.share)),
+                      mstd.assign(points=mstd["points"] * ms.share, framework="minors")], ignore_index=True)
+    return both, (ms.share, ms.gate)

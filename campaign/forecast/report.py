@@ -53,6 +53,9 @@ class Forecast:
     warnings: list[str]
     seconds: float
     totals: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    minors_gate: float | None = None       # the minors' framework's gate (85) when the forecast includes it
+    p_minors_gate: float | None = None     # the odds its score reaches the gate
+    minors_median: float | None = None
 
     def headline(self, n_sites: int = 20) -> str:
         """按目前状况，下次测评达到 90 分的把握约 63%，保住第 1 名的把握约 41%；以下 20 个点位最可能被抽到且失分"""
@@ -62,6 +65,8 @@ class Forecast:
             place = "第 1 名" if self.target_rank == 1 else f"前 {self.target_rank} 名"
             word = ("保住" if keep else "拿到" if self.target_rank == 1 else "进入") + place
             parts.append(f"{word}的把握约 {pct(self.p_target_rank)}")
+        if self.p_minors_gate is not None and self.p_minors_gate < 0.995:
+            parts.append(f"未成年人测评达到 {self.minors_gate:g} 分申报线的把握约 {pct(self.p_minors_gate)}")
         return "，".join(parts) + f"；以下 {n_sites} 个点位最可能被抽到且失分"
 
 
@@ -118,7 +123,16 @@ def summarise(model: Model, sim: Simulation, alpha: Alpha, target_score: float, 
         interval=(qs[0.1], qs[0.9]), quantiles=qs, mean=float(t.mean()), max_total=max_total(model),
         as_of=model.as_of, round_name=model.round_name, round_total=model.round_total, current_rank=current,
         sites=_site_table(model, sim, alpha), standards=_standard_table(model, sim), peers=peers,
-        effects=alpha.effects, warnings=list(model.warnings) + list(warnings or []), seconds=sim.seconds, totals=t)
+        effects=alpha.effects, warnings=list(model.warnings) + list(warnings or []), seconds=sim.seconds, totals=t,
+        **_minors(model, sim))
+
+
+def _minors(model: Model, sim: Simulation) -> dict:
+    if model.minors is None or sim.minors is None:
+        return {}
+    gate = float(model.minors[1])
+    return dict(minors_gate=gate, p_minors_gate=float((sim.minors >= gate - 1e-9).mean()),
+                minors_median=float(np.median(sim.minors)))
 
 
 def forecast(con: duckdb.DuckDBPyConnection, *, target_score: float | None = None, target_rank: int | None = None,
@@ -171,6 +185,9 @@ def result_json(fc: Forecast, bt: Backtest | None = None, n_sites: int = 20) -> 
         "interval": [round(fc.interval[0], 2), round(fc.interval[1], 2)],
         "median": round(fc.quantiles[0.5], 2), "max_total": round(fc.max_total, 2),
         "headline": fc.headline(n_sites),
+        "minors_gate": fc.minors_gate,
+        "p_minors_gate": None if fc.p_minors_gate is None else round(fc.p_minors_gate, 4),
+        "minors_median": None if fc.minors_median is None else round(fc.minors_median, 2),
         "risk_sites": [dict(site_id=int(r.site_id), site=r.site, site_type=r.site_type, street=r.street,
                             department=r.department, p_sampled=round(float(r.p_sampled), 4),
                             exp_failures=round(float(r.exp_failures), 2), exp_lost=round(float(r.exp_lost), 4))

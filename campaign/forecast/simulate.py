@@ -24,6 +24,7 @@ class Simulation:
     counts: np.ndarray        # (field standards,) mean observations per simulated assessment
     seconds: float
     peers: np.ndarray | None = None  # (runs, peers): the peers' simulated totals
+    minors: np.ndarray | None = None  # (runs,): the minors' framework's simulated score out of 100, if assessed
 
 
 def _draw_without_replacement(rng: np.random.Generator, size: np.ndarray, k: int, shape: tuple) -> np.ndarray:
@@ -196,7 +197,16 @@ def simulate(model: Model, runs: int | None = None, seed: int | None = None, rat
     if len(model.peers):
         peers = model.peers["mean"].to_numpy() + model.peers["sd"].to_numpy() * rng.standard_normal((runs, len(model.peers)))
         ranks = 1 + (peers > totals[:, None] + 1e-9).sum(axis=1)
-    return Simulation(totals, ranks, rates, p_sampled, counts / runs, time.perf_counter() - t0, peers), alpha
+    return Simulation(totals, ranks, rates, p_sampled, counts / runs, time.perf_counter() - t0, peers,
+                      minors_scores(model, rates)), alpha
+
+
+def minors_scores(model: Model, rates: np.ndarray) -> np.ndarray | None:
+    """The minors' framework's score out of 100 in each simulated assessment (None without one)."""
+    if model.minors is None:
+        return None
+    mine = model.standards["framework"].eq("minors").to_numpy()
+    return rates[:, mine] @ (model.standards.loc[mine, "points"].to_numpy(float) / model.minors[0])
 
 
 def max_total(model: Model) -> float:

@@ -12,7 +12,7 @@ from campaign.forecast import estimate, forecast, load_rule, read_inputs, simula
 from campaign.forecast.simulate import max_total
 
 RUNS = 400
-EVERYTHING = "section:A=1;section:B=1;section:C=1"
+EVERYTHING = "section:A=1;section:B=1;section:C=1;section:MA=1;section:MB=1"  # city and minors
 
 
 def odds(model, target, runs=RUNS, seed=11, rates=None):
@@ -122,3 +122,26 @@ def test_with_coordinates_the_surroundings_lie_within_the_radius(small_model):
         assert ok.all() or (street[cand] == street[i]).all()
         in_radius += ok.all()
     assert in_radius > len(anchors) / 2
+
+
+def test_the_minors_framework_counts_for_its_share_and_has_its_own_odds(small_con, small_model):
+    from campaign import metrics, queries
+    assert small_model.minors == (0.2, 85.0)
+    last = metrics.round_scores(small_con).iloc[-1]
+    assert small_model.round_total == pytest.approx(last.total)  # the trends page's figure, minors included
+    sim, _ = simulate(small_model, 200, 5)
+    std = small_model.standards
+    city_pts = std["code"].map(metrics.standards(small_con).set_index("code")["points"])
+    minors_pts = std["code"].map(queries.run(small_con, "minors_standards").set_index("code")["points"])
+    city = sim.rates[:, city_pts.notna().to_numpy()] @ city_pts.dropna().to_numpy()
+    minors = sim.rates[:, minors_pts.notna().to_numpy()] @ minors_pts.dropna().to_numpy()
+    assert np.allclose(sim.minors, minors)
+    assert np.allclose(sim.totals, 0.8 * city + 0.2 * minors + small_model.bonus)
+    fc = forecast(small_con, model=small_model, target_score=90, runs=RUNS, seed=3)
+    assert fc.p_minors_gate == pytest.approx(float((sim.minors >= 85).mean()), abs=0.1)
+    sure = forecast(small_con, model=small_model, target_score=90, runs=RUNS, seed=3,
+                    rates_override="section:MA=1;section:MB=1")
+    assert sure.p_minors_gate == 1.0 and sure.minors_median == pytest.approx(100.0)
+    minors_codes = std.loc[std["framework"].eq("minors"), "code"].tolist()
+    low = forecast(small_con, model=with_failing(small_model, minors_codes[:12]), target_score=90, runs=RUNS, seed=3)
+    assert low.p_minors_gate < fc.p_minors_gate and low.minors_median < fc.minors_median
