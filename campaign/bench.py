@@ -150,7 +150,7 @@ def time_concurrent(db: Path, sessions: int = 16, loads: int = 5) -> dict:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     os.environ["CAMPAIGN_DB"] = str(db)
-    from campaign import ui
+    from campaign.app import ui
 
     con = ui.connection()
     base = default_params(con)

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 import streamlit as st
 
-from campaign import queries, ui
+from campaign import queries
+from campaign.app import ui
 from campaign.store import bump_data_version
 
 WEEK = dict(start=date(2026, 11, 16), end=date(2026, 11, 22))
