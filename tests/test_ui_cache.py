@@ -1,4 +1,4 @@
-"""The dashboard's cache layer (campaign.ui): a named query is computed once per data version and per value of
+"""The dashboard's cache layer (campaign.app.ui): a named query is computed once per data version and per value of
 the parameters its SQL uses; filters it ignores share the result; a write in this process invalidates at once."""
 import shutil
 from datetime import date

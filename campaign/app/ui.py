@@ -1,6 +1,6 @@
 """Streamlit glue shared by the pages: one connection per process, cached queries, global filters, chart style.
 
-The only module of the package that imports Streamlit.
+Like the rest of campaign/app/, the only part of the package that imports Streamlit (tests/app/test_package_shape.py).
 """
 from __future__ import annotations
 
