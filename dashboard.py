@@ -1,9 +1,8 @@
 """创城指挥台 — entry point: sign-in, the pages each role may open, global filters."""
 import streamlit as st
 
-from campaign import ui
-from campaign.app import printing
-from campaign.bootstrap import ensure_database
+from campaign.app import printing, ui
+from campaign.app.bootstrap import ensure_database
 
 st.set_page_config(page_title="创城指挥台", page_icon="🏙️", layout="wide", initial_sidebar_state="expanded")
 pages = {

@@ -13,15 +13,14 @@ import resource
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from campaign import briefing, metrics, queries
+from campaign import queries
 from campaign.config import ROOT, load_office
 from campaign.demo import build_demo
 from campaign.store import upgrade_schema
@@ -98,80 +97,6 @@ def page_files() -> list[tuple[str, str]]:
     text = (ROOT / "dashboard.py").read_text(encoding="utf-8")
     found = re.findall(r'st\.Page\("([^"]+)"[^)]*url_path="([^"]+)"', text)
     return [(slug, file) for file, slug in found]
-
-
-def time_pages(db: Path, runs: int) -> dict:
-    """Render each page with AppTest; data caches are cleared before every run (a cold view)."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["CAMPAIGN_DB"] = str(db)
-    entry = str(ROOT / "dashboard.py")
-    out = {}
-    warm = AppTest.from_file(entry, default_timeout=300)
-    warm.run()  # imports and the process's connection
-    for slug, file in page_files():
-        samples = []
-        for _ in range(runs):
-            at = AppTest.from_file(entry, default_timeout=300)
-            at.run()
-            at.switch_page(file)
-            st.cache_data.clear()
-            briefing.forget_built()
-            t = time.perf_counter()
-            at.run()
-            samples.append(time.perf_counter() - t)
-            if at.exception:
-                raise RuntimeError(f"页面 {slug} 出错：{at.exception[0].value}")
-        out[slug] = summarise(samples)
-    return out
-
-
-def overview_load(ui, f: dict) -> None:
-    """What one leader's overview page asks, through the app's own cache layer (campaign.ui)."""
-    rounds = ui.call(metrics.round_scores)
-    rid = int(rounds["round_id"].iloc[-1]) if len(rounds) else None
-    ui.query("week_summary", **f)
-    ui.query("week_summary", **{**f, "start": f["prev_start"], "end": f["prev_end"]})
-    if rid is not None:
-        detail = ui.call(metrics.round_detail, round_id=rid)
-        metrics.bottom_table(detail.street_lost,
-                             ui.query("week_problems_by_street", **f), "street", "街道（镇）")
-        metrics.bottom_table(detail.department_lost,
-                             ui.query("week_problems_by_department", **f), "department", "责任单位")
-
-
-def time_concurrent(db: Path, sessions: int = 16, loads: int = 5) -> dict:
-    """``sessions`` threads load the overview at once, each with its own filters (4 weeks × 4 streets),
-    sharing the process's one connection and data cache as the app's sessions do. Caches start cold."""
-    import logging
-
-    import streamlit as st
-
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
-    os.environ["CAMPAIGN_DB"] = str(db)
-    from campaign import ui
-
-    con = ui.connection()
-    base = default_params(con)
-    streets = queries.run(con, "street_list")["street"].tolist()[:4] or [None]
-    st.cache_data.clear()
-
-    def session(i: int) -> list[float]:
-        shift = timedelta(days=7 * (i % 4))
-        f = {**base, "start": base["start"] - shift, "end": base["end"] - shift,
-             "prev_start": base["prev_start"] - shift, "prev_end": base["prev_end"] - shift,
-             "street": streets[(i // 4) % len(streets)]}
-        samples = []
-        for _ in range(loads):
-            t = time.perf_counter()
-            overview_load(ui, f)
-            samples.append(time.perf_counter() - t)
-        return samples
-
-    with ThreadPoolExecutor(max_workers=sessions) as pool:
-        results = list(pool.map(session, range(sessions)))
-    return {"sessions": sessions, **summarise([s for r in results for s in r])}
 
 
 # --- the same questions with plain pandas -----------------------------------------------------------
@@ -274,10 +199,12 @@ def run_bench(rows: int, runs: int = 5, pages: bool = True, extras: bool = True,
     res.pandas_ratio = round(res.pandas["p50_ms"] / max(ours["p50_ms"], 1e-3), 2)
     log(f"同样的问题用 pandas：{res.pandas['p50_ms']:.1f} ms（另需加载 {res.pandas['load_s']} s），"
         f"DuckDB {ours['p50_ms']:.1f} ms，倍数 {res.pandas_ratio}")
-    res.concurrent = time_concurrent(db)
+    from campaign.app import bench_pages  # Streamlit is loaded only when the dashboard's own layer is timed
+
+    res.concurrent = bench_pages.time_concurrent(db)
     log(f"{res.concurrent['sessions']} 个会话并发打开总览：p95 {res.concurrent['p95_ms']:.0f} ms")
     if pages:
-        res.pages = time_pages(db, runs)
+        res.pages = bench_pages.time_pages(db, runs)
         log(f"页面 {len(res.pages)} 个：最慢 p95 {max(v['p95_ms'] for v in res.pages.values()):.0f} ms")
     if extras:
         res.import_rows_per_s = _import_rows_per_s(2_000 if smoke else 100_000, 1 if smoke else 5)
@@ -287,20 +214,8 @@ def run_bench(rows: int, runs: int = 5, pages: bool = True, extras: bool = True,
         res.matching_ms = matching_ms(1 if smoke else 3)
         log("核对名称与日期：" + "，".join(f"{k} {v} ms" for k, v in res.matching_ms.items()))
     res.peak_rss_mb = peak_rss_mb()
-    _release_connections()
+    bench_pages.release_connections()
     return res
-
-
-def _release_connections() -> None:
-    """Close the app's cached connection before the interpreter shuts down (DuckDB aborts if it is torn down
-    with the process)."""
-    import gc
-
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    gc.collect()
 
 
 def _whatif_ms(con: duckdb.DuckDBPyConnection) -> float | None:

@@ -150,7 +150,7 @@ def log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def not_publishable(filters) -> str | None:
-    """Why the view in ``filters`` (campaign.ui.Filters) cannot be published, or None: what is published is the
+    """Why the view in ``filters`` (campaign.app.ui.Filters) cannot be published, or None: what is published is the
     whole district's ranking of one campaign week."""
     if filters.by_range:
         return "按日期区间查看时不能发布：发布的是一个周次的排名，请关闭“按日期区间”。"

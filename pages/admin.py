@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from campaign import auth, ops, ui
+from campaign import auth, ops
+from campaign.app import ui
 from campaign.ingest import log, profiles, view
 
 ui.require("admin")

@@ -3,7 +3,8 @@ import html
 
 import streamlit as st
 
-from campaign import briefing, figures, ui
+from campaign import briefing, figures
+from campaign.app import ui
 
 PRINT_CSS = """<style>
 .brief { font-family: "FangSong", "仿宋", "STFangsong", "Noto Serif CJK SC", serif; font-size: 1.2rem;

@@ -8,8 +8,8 @@ import math
 
 import streamlit as st
 
-from campaign import ops, ui
-from campaign.app import import_check
+from campaign import ops
+from campaign.app import import_check, ui
 from campaign.app.text import md
 from campaign.ingest import engine, log, names, view
 from campaign.ingest.mapping import KINDS

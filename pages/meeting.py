@@ -6,7 +6,8 @@ import time
 import streamlit as st
 import streamlit.components.v1 as components
 
-from campaign import figures, ui
+from campaign import figures
+from campaign.app import ui
 from campaign.briefing import BriefingError, TemplateError
 from campaign.outputs import slides
 

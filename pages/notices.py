@@ -2,7 +2,7 @@
 them as one .zip with an Excel workbook; and the 催办 list of what is overdue or nearly due."""
 import streamlit as st
 
-from campaign import ui
+from campaign.app import ui
 from campaign.app.text import md
 from campaign.briefing import BriefingError
 from campaign.outputs import notices

@@ -2,7 +2,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, metrics, ui
+from campaign import analysis, metrics
+from campaign.app import ui
 from campaign.app.text import md
 
 f = ui.filters()

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from campaign import ui
+from campaign.app import ui
 from campaign.app.text import md
 from campaign.config import load_office
 

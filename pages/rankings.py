@@ -3,8 +3,9 @@ black lists by place or by threshold, talks), rank change weighed against each u
 import pandas as pd
 import streamlit as st
 
-from campaign import analysis, figures, publish, ranking_rules, ui
+from campaign import analysis, figures, publish, ranking_rules
 from campaign.app import rankings_view as view
+from campaign.app import ui
 from campaign.config import load_office
 
 f = ui.filters()

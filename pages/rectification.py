@@ -3,7 +3,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, ui
+from campaign import analysis
+from campaign.app import ui
 from campaign.config import load_office
 
 CARD = {"红": "🟥 红", "黄": "🟨 黄", "白": "⬜ 白"}  # the card's colour at a glance

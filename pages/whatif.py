@@ -3,8 +3,8 @@ the cheapest plan to reach a target; scenarios saved, compared and shared by lin
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, forecast, ui, whatif
-from campaign.app import whatif_view
+from campaign import analysis, forecast, whatif
+from campaign.app import ui, whatif_view
 from campaign.config import load_office
 
 f = ui.filters()

@@ -252,7 +252,7 @@ def test_ranking_ignores_its_own_dimension_and_flags_follow_the_index(demo_con):
 # ----------------------------------------------------------------------------------------------------
 # the global filters' period and the Excel helper
 def test_a_date_range_replaces_the_week_in_the_bound_parameters():
-    from campaign import ui
+    from campaign.app import ui
     from campaign.weeks import week_number
 
     week = week_number(52, START)
@@ -267,7 +267,7 @@ def test_a_date_range_replaces_the_week_in_the_bound_parameters():
 
 
 def test_excel_bytes_round_trip():
-    from campaign import ui
+    from campaign.app import ui
 
     df = pd.DataFrame({"街道（镇）": ["北关街道", "滨江街道"], "逾期数": [48, 14],
                        "发现日期": pd.to_datetime(["2026-11-20", "2026-11-21"])})

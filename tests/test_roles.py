@@ -146,7 +146,7 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(accounts):
 
 def test_behind_a_proxy_without_accounts_the_first_visitor_creates_the_admin(app_env, tmp_path, monkeypatch):
     """A proxy on the same machine forwards to 127.0.0.1: that visit is not the local admin."""
-    from campaign import ui
+    from campaign.app import ui
 
     path = tmp_path / "accounts.yaml"
     monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(path))
@@ -169,7 +169,7 @@ def test_behind_a_proxy_without_accounts_the_first_visitor_creates_the_admin(app
 
 
 def test_a_direct_visit_on_this_machine_without_accounts_is_the_local_admin(app_env, tmp_path, monkeypatch):
-    from campaign import ui
+    from campaign.app import ui
 
     monkeypatch.setenv("CAMPAIGN_ACCOUNTS", str(tmp_path / "none.yaml"))
     monkeypatch.setattr(ui, "request_headers", lambda: {"Host": "localhost:8501"})
@@ -246,7 +246,7 @@ def test_only_the_office_is_offered_publishing_the_ranking(accounts):
 
 WRITE_SCRIPT = textwrap.dedent('''
     import streamlit as st
-    from campaign import ui
+    from campaign.app import ui
 
     def mark(con):
         cur = con.cursor()

@@ -149,7 +149,7 @@ def test_sigterm_checkpoints_so_a_plain_copy_holds_the_latest_commit(db, tmp_pat
 
 
 def test_on_the_error_screen_the_local_admin_restores_the_newest_backup(tmp_path, monkeypatch):
-    from campaign import ui
+    from campaign.app import ui
 
     db = tmp_path / "campaign.duckdb"
     init_store(db)

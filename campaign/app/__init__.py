@@ -1,1 +1,1 @@
-"""Streamlit glue shared by the pages: the only part of the package, with campaign.ui, that draws."""
+"""Streamlit glue shared by the pages: the only part of the package that imports Streamlit and draws."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from campaign import config, ui
+from campaign import config
+from campaign.app import ui
 from campaign.app.text import md
 from campaign.ingest import profiles, report, view
 from campaign.ingest.mapping import KINDS

@@ -6,7 +6,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from campaign import negatives, ui
+from campaign import negatives
+from campaign.app import ui
 
 
 def register(asof: date) -> None:

@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from campaign import forecast, ui, whatif
+from campaign import forecast, whatif
+from campaign.app import ui
 from campaign.forecast.plan import odds_plan
 from campaign.whatif import plan as wp
 from campaign.config import load_office

@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def _release_store() -> None:
-    ui = sys.modules.get("campaign.ui")
+    ui = sys.modules.get("campaign.app.ui")
     if ui is not None:
         ui._connection.clear()
     gc.collect()

@@ -1,4 +1,4 @@
-"""The dashboard's cache layer (campaign.ui): a named query is computed once per data version and per value of
+"""The dashboard's cache layer (campaign.app.ui): a named query is computed once per data version and per value of
 the parameters its SQL uses; filters it ignores share the result; a write in this process invalidates at once."""
 import shutil
 from datetime import date
@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 import streamlit as st
 
-from campaign import queries, ui
+from campaign import queries
+from campaign.app import ui
 from campaign.store import bump_data_version
 
 WEEK = dict(start=date(2026, 11, 16), end=date(2026, 11, 22))
