@@ -76,6 +76,8 @@ class Model:
     @property
     def max_total(self) -> float:
         """The deterministic maximum: every standard that can be assessed at 100 %, through campaign.scoring."""
+        from campaign.forecast.simulate import max_total  # simulate builds on this module
+
         return max_total(self)
 
 
@@ -177,8 +179,8 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
         blocks.append(TypeBlock(t, idx, js, logit(a / (a + b)), int(min(k, len(idx)))))
     missing = [t for ts in fstd["site_types"] for t in (ts if ts is not None else []) if t not in set(types)]
     if missing:
-        warnings.append(f"本区没有以下类型的点位，相关{scoring.method_names(fstd, scoring.FIELD, '实地考察')}标准按未测评计 0 分："
-                        f"{'、'.join(sorted(set(missing)))}")
+        what = scoring.method_names(fstd, scoring.FIELD, "实地考察")
+        warnings.append(f"本区没有以下类型的点位，相关{what}标准按未测评计 0 分：{'、'.join(sorted(set(missing)))}")
 
     # the district's field level, one round ahead
     per_round = fo.groupby("round_id").agg(p=("pass", "mean"))
