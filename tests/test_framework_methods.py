@@ -218,3 +218,22 @@ def test_the_assessment_import_takes_an_opinion_score_and_names_the_survey_metho
     assert reasons == {6: "电话调查类标准请按“问卷调查结果”导入", 7: "实地考察标准须填写点位"}
     assert got == [("F1", "甲市场", "区商务局", 1.0, 1.0), ("M1", None, "区委宣传部", 27.0, 30.0),
                    ("P1", None, "区文明办", 9.0, 10.0)]
+
+
+def test_a_field_method_of_another_name_is_still_field(tmp_path):
+    """An office that calls its field inspection 实地暗访: the pages and the plan say so, and it keeps its sites."""
+    raw = json.loads(json.dumps(RAW, ensure_ascii=False).replace("实地考察", "实地暗访"))
+    path = tmp_path / "renamed.duckdb"
+    init_store(path, parse_framework(raw, "framework.yaml"))
+    con = duckdb.connect(str(path))
+    try:
+        assert metrics.method_name(con) == "实地暗访"
+        assert metrics.method_name(con, kind="opinion", default="") == "主管部门意见"
+        kinds = dict(con.execute("SELECT method, method_kind FROM standards").fetchall())
+    finally:
+        con.close()
+    assert kinds["实地暗访"] == "field"
+    std = parse_framework(raw, "framework.yaml").standards
+    assert scoring.method_kinds(std.drop(columns="method_kind")).tolist() == [
+        "material", "material", "material", "survey", "material", "material"]  # without kinds: the classic three
+    assert scoring.method_names(std, "field") == "实地暗访"
