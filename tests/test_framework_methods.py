@@ -138,6 +138,19 @@ def test_the_levers_follow_the_kind_and_carry_the_method_name(model):
     assert eff.rate_cap("主管部门意见", "opinion") == 1.0 and eff.rate_cap("问卷调查、电话调查", "survey") == 0.95
 
 
+def test_the_effort_file_caps_a_method_by_name_or_by_kind(model, tmp_path):
+    f = tmp_path / "effort.yaml"
+    f.write_text("max_rate:\n  opinion: 0.9\n  电话调查: 0.85\n  材料审核: 0.95\n", encoding="utf-8")
+    acts = whatif.actions(model, whatif.load_effort(f)).set_index("key")
+    assert acts.loc["P1", "cap"] == pytest.approx((0.9 - 0.6) / 0.4)           # by kind
+    assert acts.loc["M1", "cap"] == pytest.approx((0.95 - 0.8) / 0.2)          # by name
+    assert acts.loc["indicator:知晓率,street:甲街道", "cap"] == pytest.approx((0.85 - 0.6) / 0.4)
+    # 满意度 is scored by 问卷调查 (95 %, the file's default) and 电话调查 (85 %): the lower holds, so 甲 (at 90 %)
+    # has nothing left to gain and 乙 (at 70 %) may close half its gap
+    assert "indicator:满意度,street:甲街道" not in acts.index
+    assert acts.loc["indicator:满意度,street:乙街道", "cap"] == pytest.approx((0.85 - 0.7) / 0.3)
+
+
 def test_the_plan_names_the_method_in_its_actions(model):
     # 95 needs 29.5 more: F1 乙 (20 points, 3 days), then M1 (6) and P1 (4) at 30 days a point beat the survey's 60
     ap = wplan.plan_from(model, [], target_total=95)

@@ -1,7 +1,7 @@
 """The improvements the optimizer may choose from: the round's units grouped into actions by their method's kind
-(field: standard × street × department; material and opinion: standard; survey: indicator × street), each with the points it can still gain,
-the highest share of its gap it may close, and its effort from the ledger's closing times, the problems
-recurring in its street and the office's effort file."""
+(field: standard × street × department; material and opinion: standard; survey: indicator × street), each with
+the points it can still gain, the highest share of its gap it may close, and its effort from the ledger's closing
+times, the problems recurring in its street and the office's effort file."""
 from __future__ import annotations
 
 import numpy as np
