@@ -38,6 +38,12 @@ def standards(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return queries.run(con, "framework_standards")
 
 
+def method_name(con: duckdb.DuckDBPyConnection, kind: str = scoring.FIELD, default: str = "实地考察") -> str:
+    """What the city framework calls its methods of one kind (field: 实地考察, or the office's own name), for
+    the words a page shows."""
+    return scoring.method_names(standards(con), kind, default)
+
+
 @dataclass(frozen=True)
 class MinorsSettings:
     name: str

@@ -15,6 +15,33 @@ import pandas as pd
 
 DISTRICT_LEVEL = "区级（无属地）"
 
+# The kinds of assessment method (the framework file declares each method's kind). A field standard is scored
+# over its sites, a material or opinion standard once per round, a survey standard from its indicator's rate
+# in the survey table (street × indicator): every survey-kind method of an indicator takes that one rate.
+FIELD, MATERIAL, SURVEY, OPINION = "field", "material", "survey", "opinion"
+CLASSIC_KINDS = {"实地考察": FIELD, "网上申报": MATERIAL, "问卷调查": SURVEY}  # a table without method_kind
+
+
+def method_kinds(standards: pd.DataFrame) -> pd.Series:
+    """Each standard's method kind: its ``method_kind`` (the framework's), else the classic three's by name
+    (any other method counts as material)."""
+    if "method_kind" in standards:
+        k = standards["method_kind"]
+        missing = k.isna() | k.eq("")
+        if not missing.any():
+            return k
+    else:
+        k, missing = None, None
+    classic = standards["method"].map(CLASSIC_KINDS).fillna(MATERIAL)
+    return classic if k is None else k.where(~missing, classic)
+
+
+def method_names(standards: pd.DataFrame, kind: str, default: str = "") -> str:
+    """The names of the methods of one kind the standards use, in framework order ("实地考察";
+    "问卷调查、电话调查"), or ``default`` when none does: the words a user reads for that kind."""
+    names = standards.loc[method_kinds(standards).eq(kind).to_numpy(), "method"]
+    return "、".join(dict.fromkeys(str(m) for m in names)) or default
+
 
 @dataclass(frozen=True)
 class RoundScore:
@@ -35,9 +62,9 @@ class RoundScore:
 def standard_rates(standards: pd.DataFrame, observations: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
     """Achievement rate per standard for one round.
 
-    standards: code, method, points, indicator (+ any descriptive columns, kept).
-    observations: standard_code, score, max_score (field: one row per site; online: one row).
-    survey: street, indicator, rate, respondents — a survey standard's rate is the
+    standards: code, method, points, indicator, method_kind (+ any descriptive columns, kept).
+    observations: standard_code, score, max_score (field: one row per site; material, opinion: one row).
+    survey: street, indicator, rate, respondents — a survey-kind standard's rate (问卷调查, 电话调查 …) is the
     respondent-weighted mean of its indicator over streets.
     A standard with no observation gets rate 0 and ``assessed`` False.
     """
@@ -50,7 +77,7 @@ def standard_rates(standards: pd.DataFrame, observations: pd.DataFrame, survey: 
     else:
         rate_survey = pd.Series(dtype=float)
     out = standards.copy()
-    is_survey = out["method_kind"].eq("survey") if "method_kind" in out else out["method"].eq("问卷调查")
+    is_survey = method_kinds(out).eq(SURVEY).to_numpy()
     rate = pd.Series(np.nan, index=out.index)
     rate[~is_survey] = out.loc[~is_survey, "code"].map(rate_obs)
     rate[is_survey] = out.loc[is_survey, "indicator"].map(rate_survey)
@@ -107,8 +134,8 @@ def street_achievement(observations: pd.DataFrame) -> pd.DataFrame:
 def attribute_lost(rates: pd.DataFrame, observations: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
     """谁丢分谁负责: split each standard's lost points over the street and department that own them.
 
-    Field/online: each observation row loses points × (max − score) / Σ max of its standard.
-    Online rows without a street go to DISTRICT_LEVEL. Survey standards: each street loses
+    Field/material/opinion: each observation row loses points × (max − score) / Σ max of its standard.
+    Rows without a street go to DISTRICT_LEVEL. Survey-kind standards: each street loses
     points × w (1 − rate_s) / Σ w, owned by the standard's lead department.
     Returns standard_code, street, department, lost; it sums to rates.lost.sum() for assessed standards.
     """
@@ -121,7 +148,7 @@ def attribute_lost(rates: pd.DataFrame, observations: pd.DataFrame, survey: pd.D
         obs["street"] = obs["street"].fillna(DISTRICT_LEVEL)
         obs["department"] = obs["department"].fillna(obs["lead"])
         parts.append(obs[["standard_code", "street", "department", "lost"]])
-    sv = rates.loc[rates["method"].eq("问卷调查") & rates["assessed"], ["code", "points", "indicator", "department"]]
+    sv = rates.loc[method_kinds(rates).eq(SURVEY) & rates["assessed"], ["code", "points", "indicator", "department"]]
     if len(sv) and len(survey):
         m = sv.merge(survey, on="indicator")
         w = m["respondents"].astype(float)

@@ -75,4 +75,4 @@ st.plotly_chart(charts.risk_standards_chart(std, float(fc.standards["exp_lost"].
 
 with st.expander("回测明细与模型说明"):
     st.dataframe(forecast.backtest_table(bt), hide_index=True, width="stretch")
-    st.markdown(forecast.HELP.format(runs=fc.runs, seed=fc.seed))
+    st.markdown(forecast.help_text(fc))

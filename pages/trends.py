@@ -83,7 +83,7 @@ if not sections.empty:
 streets = ui.call(analysis.street_rates_by_round, site_type=f.site_type)
 if not streets.empty:
     bottom, n, latest = analysis.weakest_street(streets, f.round_id)
-    what = f"{f.site_type}点位" if f.site_type else "实地考察"
+    what = f"{f.site_type}点位" if f.site_type else ui.call(metrics.method_name, kind="field", default="实地考察")
     title = (f"{bottom}连续{analysis.cn_count(n)}轮{what}达标率末位" if bottom and n >= 2 else
              f"{bottom}本轮{what}达标率末位（{latest.loc[bottom, 'rate']:.0%}）" if bottom else f"各街道{what}达标率")
     order = latest.sort_values("rate").index.tolist() + [s for s in streets["street"].unique() if s not in latest.index]

@@ -16,7 +16,7 @@ model = ui.call(whatif.build_model, round_id=f.round_id)
 base = model.baseline
 ss = st.session_state
 with st.expander("使用说明与计算口径"):
-    st.markdown(whatif.HELP)
+    st.markdown(whatif.help_text(model))
 
 
 def load(text: str) -> None:

@@ -21,9 +21,12 @@ The model, plainly (docs/forecast.md says the same in Chinese)
     wide as the standard's own Beta posterior. So outcomes of one simulated assessment are correlated, as
     real ones are (an assessor's strictness, a good or a bad month).
 
-    Online material and survey. Each online standard's rate, and each street × indicator survey rate, is its
-    recency-weighted mean over the recent rounds, moved by the common trend of its part, plus a common shift
-    per simulated assessment and its own spread (at least min_spread); clipped to 0–1.
+    Online material and survey. Standards go by their method's kind (the framework file names the methods):
+    material and opinion kinds (网上申报 / 材料审核, 主管部门意见 …) form the "online" part, one rate per standard;
+    survey kinds (问卷调查, 电话调查 …) all take their indicator's street × indicator rates. Each online
+    standard's rate, and each street × indicator survey rate, is its recency-weighted mean over the recent
+    rounds, moved by the common trend of its part, plus a common shift per simulated assessment and its own
+    spread (at least min_spread); clipped to 0–1.
 
     Peers. Each peer's next total is its recent published totals' line one round ahead, with the line's
     prediction error as spread (at least min_spread points); peers are independent of us and of each other.
@@ -46,12 +49,12 @@ from __future__ import annotations
 from campaign.forecast.backtest import Backtest, backtest, backtest_table, page_backtest
 from campaign.forecast.estimate import Model, build, estimate, with_failing
 from campaign.forecast.inputs import Inputs, read_inputs
-from campaign.forecast.report import (HELP, Forecast, forecast, page_forecast, page_model, pct, result_json,
-                                      risk_sites, risk_standards, risk_table)
+from campaign.forecast.report import (HELP, Forecast, forecast, help_text, page_forecast, page_model, pct,
+                                      result_json, risk_sites, risk_standards, risk_table)
 from campaign.forecast.rule import RULE_FILE, ForecastError, Rule, load_rule, rule_stamp
 from campaign.forecast.simulate import Simulation, max_total, simulate, total_of
 
 __all__ = ["HELP", "RULE_FILE", "Backtest", "Forecast", "ForecastError", "Inputs", "Model", "Rule", "Simulation",
-           "backtest", "backtest_table", "build", "estimate", "forecast", "load_rule", "max_total", "page_backtest",
-           "page_forecast", "page_model", "pct", "read_inputs", "result_json", "risk_sites", "risk_standards",
-           "risk_table", "rule_stamp", "simulate", "total_of", "with_failing"]
+           "backtest", "backtest_table", "build", "estimate", "forecast", "help_text", "load_rule", "max_total",
+           "page_backtest", "page_forecast", "page_model", "pct", "read_inputs", "result_json", "risk_sites",
+           "risk_standards", "risk_table", "rule_stamp", "simulate", "total_of", "with_failing"]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from campaign import geo, scoring
 from campaign.forecast.inputs import Inputs, read_inputs
-from campaign.forecast.rule import FIELD, ONLINE, SURVEY, Rule, load_rule
+from campaign.forecast.rule import Rule, load_rule
 from campaign.forecast.stats import expit, line, logit, weights
 
 PASS_AT = 0.999      # an observation at ≥ 99.9 % of its max score has passed
@@ -77,6 +77,8 @@ class Model:
     @property
     def max_total(self) -> float:
         """The deterministic maximum: every standard that can be assessed at 100 %, through campaign.scoring."""
+        from campaign.forecast.simulate import max_total  # simulate builds on this module
+
         return max_total(self)
 
 
@@ -85,7 +87,8 @@ def estimate(inputs: Inputs, rule: Rule) -> Model:
     std = inputs.standards.reset_index(drop=True)
     sites = inputs.sites.reset_index(drop=True)
     warnings: list[str] = []
-    obs = inputs.obs.merge(std[["code", "method", "points"]], left_on="standard_code", right_on="code")
+    std = std.assign(kind=scoring.method_kinds(std).to_numpy())
+    obs = inputs.obs.merge(std[["code", "kind", "points"]], left_on="standard_code", right_on="code")
     obs["w"] = weights(obs["held_on"], inputs.as_of, rule.half_life_weeks)
     with np.errstate(invalid="ignore", divide="ignore"):
         obs["rate"] = (obs["score"] / obs["max_score"]).where(obs["max_score"] > 0)
@@ -113,8 +116,8 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
            rule: Rule, warnings: list[str]) -> tuple[pd.DataFrame, list[TypeBlock], float, float]:
     """Field standards: a Beta posterior per site × standard (blocks by site type), the district's level one round
     ahead and its spread."""
-    fstd = std[std["method"].eq(FIELD)].reset_index(drop=True)
-    fo = obs[obs["method"].eq(FIELD) & obs["site_id"].notna()].copy()
+    fstd = std[std["kind"].eq(scoring.FIELD)].reset_index(drop=True)
+    fo = obs[obs["kind"].eq(scoring.FIELD) & obs["site_id"].notna()].copy()
     fo["pass"] = (fo["rate"] >= PASS_AT).astype(float)
     fo["wp"], fo["wf"] = fo["w"] * fo["pass"], fo["w"] * (1 - fo["pass"])
     g = fo.groupby("standard_code")[["wp", "wf"]].sum()
@@ -177,7 +180,8 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
         blocks.append(TypeBlock(t, idx, js, logit(a / (a + b)), int(min(k, len(idx)))))
     missing = [t for ts in fstd["site_types"] for t in (ts if ts is not None else []) if t not in set(types)]
     if missing:
-        warnings.append(f"本区没有以下类型的点位，相关实地考察标准按未测评计 0 分：{'、'.join(sorted(set(missing)))}")
+        what = scoring.method_names(fstd, scoring.FIELD, "实地考察")
+        warnings.append(f"本区没有以下类型的点位，相关{what}标准按未测评计 0 分：{'、'.join(sorted(set(missing)))}")
 
     # the district's field level, one round ahead
     per_round = fo.groupby("round_id").agg(p=("pass", "mean"))
@@ -192,9 +196,11 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
 
 def _online(std: pd.DataFrame, obs: pd.DataFrame, rounds: pd.DataFrame, inputs: Inputs, rule: Rule,
             warnings: list[str]) -> tuple[pd.DataFrame, float, float]:
-    """Online standards: each one's recent mean and spread, and the part's common trend and spread."""
-    ostd = std[std["method"].eq(ONLINE)].reset_index(drop=True)
-    oo = obs[obs["method"].eq(ONLINE)]
+    """Standards scored once per round (material and opinion kinds: 网上申报, 主管部门意见 …): each one's recent mean
+    and spread, and the part's common trend and spread."""
+    per_standard = std["kind"].isin([scoring.MATERIAL, scoring.OPINION])
+    ostd = std[per_standard].reset_index(drop=True)
+    oo = obs[obs["kind"].isin([scoring.MATERIAL, scoring.OPINION])]
     keep = list(rounds["round_id"])[-rule.online_rounds:]
     oo = oo[oo["round_id"].isin(keep)]
     per_std = oo.groupby(["standard_code", "round_id"]).agg(s=("score", "sum"), m=("max_score", "sum"), w=("w", "first"))
@@ -221,14 +227,16 @@ def _online(std: pd.DataFrame, obs: pd.DataFrame, rounds: pd.DataFrame, inputs: 
             sds.append(0.0)
     ostd = ostd.assign(mu=mus, sd=sds)
     if ostd["mu"].isna().any():
-        warnings.append(f"{int(ostd['mu'].isna().sum())} 条网上申报标准近几轮没有测评结果，按未测评计 0 分")
+        gone = ostd[ostd["mu"].isna()]
+        words = "、".join(f"{n} 条{m}" for m, n in gone.groupby("method", sort=False).size().items())
+        warnings.append(f"{words}标准近几轮没有测评结果，按未测评计 0 分")
     return ostd, float(online_shift), float(online_sd)
 
 
 def _survey(std: pd.DataFrame, rounds: pd.DataFrame, inputs: Inputs,
             rule: Rule) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Survey: each street × indicator's recent mean and spread (weighted by respondents), each indicator's trend."""
-    sstd = std[std["method"].eq(SURVEY)]
+    sstd = std[std["kind"].eq(scoring.SURVEY)]  # every survey kind of an indicator takes its rate
     ind_points = sstd.groupby("indicator")["points"].sum()
     sv = inputs.survey
     keep_s = list(rounds["round_id"])[-rule.survey_rounds:]
@@ -345,8 +353,8 @@ def with_failing(model: Model, codes: Sequence[str]) -> Model:
         blocks.append(replace(b, base=base))
     online = model.online.copy()
     online.loc[online["code"].isin(codes), ["mu", "sd"]] = [0.0, 0.0]
-    inds = set(model.standards.loc[model.standards["code"].isin(codes) & model.standards["method"].eq(SURVEY),
-                                   "indicator"])
+    s = model.standards
+    inds = set(s.loc[s["code"].isin(codes) & scoring.method_kinds(s).eq(scoring.SURVEY), "indicator"])
     survey = model.survey.copy()
     survey.loc[survey["indicator"].isin(inds), ["mu", "sd"]] = [0.0, 0.0]
     return replace(model, field=fstd, blocks=blocks, online=online, survey=survey)

@@ -23,7 +23,7 @@ HELP = """**怎样算的**（详见 docs/forecast.md）
    500 米–2 公里内再随机加抽 1–2 条背街小巷和 1–2 个小区（点位没有经纬度时在同一街道内抽）。
 2. **每个点位每条标准达标的概率**：以该标准在同类点位近几轮的达标比例为起点，按所在街道近期的达标水平、该点位近
    12 周督查发现问题的多少调整，再加上该点位自己的测评记录（越近的权重越大）。全区水平按最近几轮的走势外推一轮。
-3. **网上申报、问卷调查**按最近几轮的结果及其波动模拟；**兄弟区县**按各自公布总分的走势和波动模拟。
+3. **{per_standard}、{survey}**按最近几轮的结果及其波动模拟；**兄弟区县**按各自公布总分的走势和波动模拟。
 4. 以上模拟 {runs:,} 次（随机种子 {seed}，相同数据、相同种子结果相同），统计达到目标的比例、总分的区间和名次。
 5. **回测**：对过去每一轮，只用该轮之前的测评和督查数据预测，看实际总分是否落在 80% 区间内；Brier 分数衡量
    “达到目标分”的把握说得准不准（0 最好，总说 50% 为 0.25）。
@@ -70,6 +70,16 @@ class Forecast:
         return "，".join(parts) + f"；以下 {n_sites} 个点位最可能被抽到且失分"
 
 
+def help_text(fc: Forecast) -> str:
+    """HELP for this forecast: the runs, the seed and the framework's own method names (网上申报 / 材料审核,
+    主管部门意见, 问卷调查 / 电话调查 …)."""
+    std = fc.standards
+    per_standard = "、".join(n for n in (scoring.method_names(std, scoring.MATERIAL),
+                                         scoring.method_names(std, scoring.OPINION)) if n) or "网上申报"
+    return HELP.format(runs=fc.runs, seed=fc.seed, per_standard=per_standard,
+                       survey=scoring.method_names(std, scoring.SURVEY, "问卷调查"))
+
+
 def pct(p: float) -> str:
     """A probability as leaders read it: 63%, and never a flat 0% or 100% for what merely is unlikely."""
     if p is None or not np.isfinite(p):
@@ -101,7 +111,8 @@ def _site_table(model: Model, sim: Simulation, alpha: Alpha) -> pd.DataFrame:
 def _standard_table(model: Model, sim: Simulation) -> pd.DataFrame:
     std = model.standards
     rate = sim.rates.mean(axis=0)
-    out = std[["code", "name", "section", "item", "method", "points", "department"]].assign(
+    cols = ["code", "name", "section", "item", "method", "points", "department"]
+    out = std[cols + (["method_kind"] if "method_kind" in std else [])].assign(
         exp_rate=rate, exp_lost=std["points"].to_numpy() * (1 - rate),
         p10_rate=np.quantile(sim.rates, 0.1, axis=0), p90_rate=np.quantile(sim.rates, 0.9, axis=0))
     total = float(out["exp_lost"].sum())

@@ -7,7 +7,7 @@ from pathlib import Path
 from campaign.config import DATA_DIR, read_yaml
 
 RULE_FILE = DATA_DIR / "readiness.yaml"
-FIELD, ONLINE, SURVEY = "实地考察", "网上申报", "问卷调查"
+FIELD, ONLINE, SURVEY = "实地考察", "网上申报", "问卷调查"   # the classic names; the model goes by method kind
 
 
 class ForecastError(ValueError):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from campaign import scoring
 from campaign.forecast.estimate import Model, expected_counts
-from campaign.forecast.rule import SURVEY
 from campaign.forecast.stats import expit
 
 
@@ -58,14 +58,15 @@ def _match(model: Model, u: pd.DataFrame, part: str, terms) -> np.ndarray:
     for kind, value in terms:
         if kind == "standard":
             if part == "survey":
-                inds = set(std.loc[std["code"].eq(value) & std["method"].eq(SURVEY), "indicator"])
+                inds = set(std.loc[std["code"].eq(value) & scoring.method_kinds(std).eq(scoring.SURVEY), "indicator"])
                 m &= u["indicator"].isin(inds).to_numpy()
             else:
                 m &= u["std"].eq(value).to_numpy()
         elif kind in ("section", "item"):
             codes = std.loc[std[f"{kind}_code"].eq(value) | std[kind].eq(value)]
             if part == "survey":
-                m &= u["indicator"].isin(set(codes.loc[codes["method"].eq(SURVEY), "indicator"])).to_numpy()
+                sv = codes.loc[scoring.method_kinds(codes).eq(scoring.SURVEY), "indicator"]
+                m &= u["indicator"].isin(set(sv)).to_numpy()
             else:
                 m &= u["std"].isin(set(codes["code"])).to_numpy()
         elif kind == "category":

@@ -9,7 +9,6 @@ import pandas as pd
 
 from campaign import scoring
 from campaign.forecast.estimate import Model
-from campaign.forecast.rule import SURVEY
 from campaign.forecast.scenario import Alpha, alphas, settings_of
 
 CHUNK = 2_500        # simulated assessments per block (bounded memory at any size)
@@ -132,7 +131,7 @@ def simulate(model: Model, runs: int | None = None, seed: int | None = None, rat
     sv = model.survey
     s_ind = sv["indicator"].map({i: k for k, i in enumerate(ind["indicator"])}).to_numpy(int) if len(sv) else \
         np.zeros(0, dtype=int)
-    sstd = std[std["method"].eq(SURVEY)]
+    sstd = std[scoring.method_kinds(std).eq(scoring.SURVEY).to_numpy()]
     s_pos = np.array([code_pos[c] for c in sstd["code"]], dtype=int)
     s_of = sstd["indicator"].map({i: k for k, i in enumerate(ind["indicator"])}).to_numpy()
     q = model.field["q"].to_numpy()
@@ -227,8 +226,9 @@ def total_of(model: Model, rates_row: np.ndarray) -> float:
     """One simulated assessment's total through campaign.scoring (the vectorised total must equal it)."""
     std = model.standards
     obs = pd.DataFrame({"standard_code": std["code"], "score": rates_row, "max_score": 1.0})
-    obs = obs[~std["method"].eq(SURVEY).to_numpy()]
-    sv = std[std["method"].eq(SURVEY)].assign(rate=rates_row[std["method"].eq(SURVEY).to_numpy()])
+    is_sv = scoring.method_kinds(std).eq(scoring.SURVEY).to_numpy()
+    obs = obs[~is_sv]
+    sv = std[is_sv].assign(rate=rates_row[is_sv])
     survey = sv.groupby("indicator", as_index=False)["rate"].first().assign(street=None, respondents=1)
     rates = scoring.standard_rates(std, obs, survey)
     return scoring.round_total(rates, pd.DataFrame({"points": [model.bonus]}), None,

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from campaign import scoring
 from campaign.ingest import names as namecheck
 from campaign.ingest import values
 from campaign.ingest.result import Frame, ImportResult, round_from_title
@@ -872,7 +873,10 @@ def hashed_ids(cur: duckdb.DuckDBPyConnection, keys: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------------
 def _framework(ctx: Context) -> pd.DataFrame:
-    return ctx.cur.execute("SELECT code, method, department, indicator FROM store.standards").df().set_index("code")
+    """The standards with their method's kind (field: one row per site; material, opinion: one row; survey
+    kinds are imported as survey rates)."""
+    fw = ctx.cur.execute("SELECT code, method, department, indicator, method_kind FROM store.standards").df()
+    return fw.assign(kind=scoring.method_kinds(fw).to_numpy()).set_index("code")
 
 
 def build_assessment(ctx: Context) -> pd.DataFrame:
@@ -888,6 +892,7 @@ def build_assessment(ctx: Context) -> pd.DataFrame:
     else:
         ctx.require("standard_code")
     method = pd.Series(code, dtype=object).map(fw["method"]).to_numpy(dtype=object)
+    kind = pd.Series(code, dtype=object).map(fw["kind"]).to_numpy(dtype=object)
     lead = pd.Series(code, dtype=object).map(fw["department"]).to_numpy(dtype=object)
     score = ctx.number("score") if ctx.has("score") else np.full(ctx.n, np.nan)
     max_score = ctx.number("max_score") if ctx.has("max_score") else np.full(ctx.n, np.nan)
@@ -904,10 +909,15 @@ def build_assessment(ctx: Context) -> pd.DataFrame:
         ctx.issue(score < 0, "score", "得分不能为负数")
         ctx.issue(max_score <= 0, "max_score", "满分应大于 0")
         ctx.issue(score > max_score + 1e-9, "score", "得分大于满分")
-    ctx.issue(method == "问卷调查", "standard_code", "问卷调查类标准请按“问卷调查结果”导入")
-    on_site = method == "实地考察"
+    is_survey = kind == scoring.SURVEY
+    if is_survey.any():  # named by the standard's own method (问卷调查, 电话调查 …)
+        ctx.issue(is_survey, "standard_code", np.array([f"{m}类标准请按“问卷调查结果”导入" for m in method],
+                                                       dtype=object))
+    on_site = kind == scoring.FIELD
     site = np.where(on_site, ctx.text("site"), None)
-    ctx.issue(on_site & ~values.present(site), "site" if ctx.has("site") else "standard_code", "实地考察标准须填写点位")
+    if (on_site & ~values.present(site)).any():
+        ctx.issue(on_site & ~values.present(site), "site" if ctx.has("site") else "standard_code",
+                  np.array([f"{m}标准须填写点位" for m in method], dtype=object))
     depts = known_departments(ctx.cur)
     street = ctx.check_names("street", "street", np.where(on_site, ctx.name("street"), None), known_streets(ctx.cur))
     dept = ctx.check_names("department", "department", ctx.name("department", known=depts), depts)

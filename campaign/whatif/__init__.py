@@ -6,7 +6,7 @@ Every projection changes only those inputs and goes through ``scoring.standard_r
 so a scenario without settings reproduces the round exactly.
 
 Units and rates
-    A *unit* is one observation row (a field site × standard, or an online standard) or one survey row
+    A *unit* is one observation row (a field site × standard, or a material or opinion standard) or one survey row
     (street × indicator). Each unit carries its share of framework points: an observation of standard s
     holds points_s × max / Σmax_s, a survey row holds Σ points of the standards of its indicator × w / Σw.
     The achievement rate of any set of units is Σ earned / Σ share, i.e. framework points weighted; for one
@@ -25,7 +25,7 @@ Settings (a scenario is a list of them)
     ``category:占道经营``    field standards listing that problem category
     ``site_type:农贸市场``   field observations at sites of that type
     ``street:北关街道``      field observations in that street and the street's survey rows
-    ``department:区商务局``  observations owned by that department (field and online)
+    ``department:区商务局``  observations owned by that department (field, material and opinion)
     ``indicator:满意度``     survey rows of that indicator
     ======================  =================================================================================
 
@@ -39,8 +39,10 @@ Settings (a scenario is a list of them)
     When several settings touch a unit, the largest α applies; so raising any rate never lowers the total.
 
 Optimizer
-    Actions partition the units: field standard × street × department, online standard, survey indicator ×
-    street. Action a closes α_a ∈ [0, cap_a] of its gap, gains α_a × lost_a points and costs
+    Actions partition the units by their method's kind (the framework file names the methods and their kinds):
+    field standard × street × department; material or opinion standard (网上申报 / 材料审核, 主管部门意见 …);
+    survey indicator × street (every survey-kind method of an indicator, 问卷调查, 电话调查 …, takes the survey
+    table's rate of that indicator, so they move together). An action carries its method's own name. Action a closes α_a ∈ [0, cap_a] of its gap, gains α_a × lost_a points and costs
     α_a × effort_a + fixed × y_a (y_a = 1 when the action is taken). HiGHS solves the mixed-integer program
     min Σ cost s.t. Σ gain ≥ required − baseline, optional per-department capacity and at most K actions.
     Effort defaults come from the ledger (data/whatif_effort.yaml explains how and lets the office override).
@@ -53,8 +55,8 @@ from __future__ import annotations
 from campaign.whatif.candidates import actions
 from campaign.whatif.cli import benchmark, result_json, run_cli
 from campaign.whatif.display import (
-    EDITOR_KEY, EDITOR_RATE, HELP, change_by, compare_table, editor_frame, effects_table, fix_options, key_options,
-    label, plan_by_department, plan_table, section_table, settings_from_editor, share_query, waterfall,
+    EDITOR_KEY, EDITOR_RATE, HELP, change_by, compare_table, editor_frame, effects_table, fix_options, help_text,
+    key_options, label, plan_by_department, plan_table, section_table, settings_from_editor, share_query, waterfall,
 )
 from campaign.whatif.effort import EFFORT_FILE, Effort, effort_stamp, load_effort
 from campaign.whatif.model import (
@@ -74,8 +76,8 @@ __all__ = [
     "PLAN_COLUMNS", "RANK_MARGIN", "SURVEY", "Effort", "Model", "Plan", "Projection", "Setting", "Terms",
     "WhatIfError", "_ensure_scenarios", "_field_groups", "actions", "benchmark", "build_model", "change_by",
     "compare_table", "delete_scenario", "editor_frame", "effects_table", "effort_stamp", "fix_options",
-    "format_scenario", "key_options", "key_text", "label", "latest_round", "lift_alpha", "load_effort", "optimize",
-    "parse_key", "parse_rate", "parse_scenario", "parse_setting", "plan_by_department", "plan_for", "plan_table",
+    "format_scenario", "help_text", "key_options", "key_text", "label", "latest_round", "lift_alpha", "load_effort",
+    "optimize", "parse_key", "parse_rate", "parse_scenario", "parse_setting", "plan_by_department", "plan_for", "plan_table",
     "project", "project_text", "required_total", "result_json", "run_cli", "save_scenario", "scenario_json",
     "scenarios", "section_table", "settings_from_editor", "settings_from_json", "share_query", "solve", "waterfall",
 ]

@@ -163,19 +163,35 @@ def compare_table(model: Model, named: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-HELP = "\n".join([
+_HELP = "\n".join([
     "**推演以所选测评轮次为基准**（左侧“测评轮次”），不做任何设定时与该轮成绩完全一致；算分与其他页面用同一套计分方法。",
     "",
     "- **设定达标率**：选一个范围并给出目标达标率，如“点位类型：农贸市场 90%”。该范围内每个测评观测的失分按同一比例补上，"
     "使范围整体达标率达到目标；已高于目标的不变，任何设定都不会降低得分。达标率按测评标准分值折算：单条标准即该标准达标率，"
-    "测评项目、板块即其他页面显示的得分率。范围可以是测评标准、测评项目、板块、点位类型、问题类别（列出该类别的实地考察标准）、"
-    "街道（该街道的实地点位和问卷样本）、责任单位、问卷指标。问卷类标准按指标计分，设定一条问卷标准即设定它的指标"
+    "测评项目、板块即其他页面显示的得分率。范围可以是测评标准、测评项目、板块、点位类型、问题类别（列出该类别的{field}标准）、"
+    "街道（该街道的实地点位和问卷样本）、责任单位、问卷指标。{survey}类标准按指标计分，设定其中一条即设定它的指标"
     "（同指标的标准一起变化）。几个设定覆盖同一观测时取较高者。",
     "- **标记问题已整改**：把所选的未整改问题视为已整改。某街道某标准涉及的点位中，有 n 个点位的问题整改完成、"
     "该街道同类点位共 N 个，则该标准在该街道的达标率提高 n/N（最多到 100%）；本轮未抽到的街道和标准不影响得分。"
-    "台账中没填测评标准的问题，计入列有其问题类别和点位类型的各条实地考察标准。",
+    "台账中没填测评标准的问题，计入列有其问题类别和点位类型的各条{field}标准。",
     "- **最省方案**：给出目标总分或目标名次（比该名次兄弟区县多 0.01 分），在“实地标准 × 街道 × 责任单位”、"
-    "“网上申报标准”、“问卷指标 × 街道”这些整改项中求总工作量最小的组合。工作量按督查台账推算（以往整改用时、问题反复程度），"
+    "“{per_standard}标准”、“问卷指标 × 街道”这些整改项中求总工作量最小的组合。工作量按督查台账推算（以往整改用时、问题反复程度），"
     "办公室可在 `data/whatif_effort.yaml` 中调整；每项整改另计部署督办的固定工作量。",
     "- **分享与保存**：地址栏已带上当前设定（`?scenario=…`），复制链接即可分享；保存后可在下方并排比较各方案。",
 ])
+
+
+def help_text(model: Model | None = None) -> str:
+    """The page's help, naming the methods as the round's framework does (实地考察 or the office's own name;
+    网上申报 / 材料审核 and 主管部门意见; 问卷调查 / 电话调查)."""
+    std = model.standards if model is not None else None
+    if std is None or std.empty:
+        return _HELP.format(field="实地考察", per_standard="网上申报", survey="问卷")
+    per = [n for n in (scoring.method_names(std, scoring.MATERIAL), scoring.method_names(std, scoring.OPINION)) if n]
+    survey = scoring.method_names(std, scoring.SURVEY, "问卷调查")
+    return _HELP.format(field=scoring.method_names(std, scoring.FIELD, "实地考察"),
+                        per_standard="标准”、“".join(per) or "网上申报",
+                        survey="问卷" if survey == "问卷调查" else survey)
+
+
+HELP = help_text()

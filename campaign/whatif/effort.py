@@ -1,11 +1,12 @@
 """The effort an improvement takes: the defaults and the office's overrides read from
-data/whatif_effort.yaml (days per failed site, per point online and in the survey, the highest rate each
-method can reach, department capacities), and when that file last changed."""
+data/whatif_effort.yaml (days per failed site, per point for material/opinion and survey standards, the highest
+rate each method can reach, department capacities), and when that file last changed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from campaign import scoring
 from campaign.config import DATA_DIR, read_yaml
 from campaign.whatif.settings import FIELD, ONLINE, SURVEY, WhatIfError, parse_key, parse_rate
 
@@ -21,11 +22,20 @@ class Effort:
     min_cases: int = 20
     recent_weeks: int = 12
     recurrence_cap: float = 3.0
-    online_per_point: float = 30.0
-    survey_per_point: float = 60.0
-    max_rate: dict = field(default_factory=lambda: {FIELD: 1.0, ONLINE: 1.0, SURVEY: 0.95})
+    online_per_point: float = 30.0                  # material and opinion kinds (网上申报, 主管部门意见 …)
+    survey_per_point: float = 60.0                  # survey kinds (问卷调查, 电话调查 …)
+    max_rate: dict = field(default_factory=lambda: {FIELD: 1.0, ONLINE: 1.0, SURVEY: 0.95})  # method or kind
     capacity: dict = field(default_factory=dict)
     overrides: list = field(default_factory=list)   # (Terms, per_point)
+
+    def rate_cap(self, method: str, kind: str) -> float:
+        """The highest rate an action may reach: max_rate of its method by name, else of its kind (field,
+        material, opinion, survey), else of the classic method of that kind (电话调查 as 问卷调查), else 100 %.
+        An action named after several methods ("问卷调查、电话调查") takes the lowest of theirs."""
+        classic = {v: k for k, v in scoring.CLASSIC_KINDS.items()}.get(kind)
+        caps = [self.max_rate.get(m, self.max_rate.get(kind, self.max_rate.get(classic, 1.0)))
+                for m in str(method).split("、")]
+        return min(caps)
 
 
 def load_effort(path: Path | str = EFFORT_FILE) -> Effort:
@@ -54,10 +64,12 @@ def load_effort(path: Path | str = EFFORT_FILE) -> Effort:
     e.recurrence_cap = num(fld.get("recurrence_cap", e.recurrence_cap), "field.recurrence_cap")
     e.online_per_point = num(raw.get("online_per_point", e.online_per_point), "online_per_point", positive=True)
     e.survey_per_point = num(raw.get("survey_per_point", e.survey_per_point), "survey_per_point", positive=True)
+    # max_rate names a method as the framework file does (实地考察, 材料审核 …) or a kind (field, material, opinion,
+    # survey); a method the framework does not use applies to nothing
     for m, v in (raw.get("max_rate") or {}).items():
-        if m not in (FIELD, ONLINE, SURVEY):
-            raise WhatIfError(f"工作量文件 {path.name}：max_rate 中的测评方式“{m}”未知")
-        e.max_rate[m] = parse_rate(v, f"工作量文件 {path.name} max_rate.{m}")
+        if not str(m or "").strip():
+            raise WhatIfError(f"工作量文件 {path.name}：max_rate 中有一项缺少测评方式名称")
+        e.max_rate[str(m)] = parse_rate(v, f"工作量文件 {path.name} max_rate.{m}")
     e.capacity = {str(d): num(v, f"capacity.{d}") for d, v in (raw.get("capacity") or {}).items()}
     for i, o in enumerate(raw.get("overrides") or [], start=1):
         if not isinstance(o, dict) or "key" not in o or "per_point" not in o:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from campaign import metrics, queries, scoring
 from campaign.whatif.effort import load_effort
-from campaign.whatif.settings import FIELD, KINDS, SURVEY, Setting, Terms, WhatIfError, parse_scenario
+from campaign.whatif.settings import KINDS, SURVEY, Setting, Terms, WhatIfError, parse_scenario
 
 @dataclass
 class Projection:
@@ -111,7 +111,8 @@ class Model:
             stds = self._std_set(kind, value)
             m = u["std"].isin(stds).to_numpy(copy=True)
             if kind != "category":
-                sv = self.standards[self.standards["code"].isin(stds) & self.standards["method"].eq(SURVEY)]
+                s = self.standards
+                sv = s[s["code"].isin(stds) & scoring.method_kinds(s).eq(scoring.SURVEY)]
                 m |= u["indicator"].isin(set(sv["indicator"])).to_numpy() & u["is_survey"].to_numpy()
             return m
         if kind in ("site_type", "street", "department", "indicator"):
@@ -176,7 +177,8 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     peers = peers[peers["round_id"].eq(round_id)].sort_values("total", ascending=False)[["peer", "total"]]
 
     # standards the round did not assess score 0 anyway; one empty unit each lets a setting raise them
-    is_sv = std["method"].eq(SURVEY)
+    kinds = scoring.method_kinds(std)
+    is_sv = kinds.eq(scoring.SURVEY)
     missing = std[~is_sv & ~std["code"].isin(set(obs["standard_code"]))]
     if len(missing):
         obs = pd.concat([obs, pd.DataFrame({"standard_code": missing["code"], "department": missing["department"],
@@ -189,9 +191,10 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
 
     points = std.set_index("code")["points"]
     method = std.set_index("code")["method"]
+    kind = pd.Series(kinds.to_numpy(), index=std["code"])
     smax = obs.groupby("standard_code")["max_score"].transform("sum").to_numpy(float)
     pts = obs["standard_code"].map(points).to_numpy(float)
-    scored = obs["standard_code"].map(method).ne(SURVEY).to_numpy()  # survey standards score from the survey
+    scored = obs["standard_code"].map(kind).ne(scoring.SURVEY).to_numpy()  # survey kinds score from the survey
     with np.errstate(invalid="ignore", divide="ignore"):
         o_share = np.where((smax > 0) & scored, pts * obs["max_score"].to_numpy(float) / smax, 0.0)
     ind_points = std[is_sv].groupby("indicator")["points"].sum()
@@ -200,10 +203,14 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         s_share = np.where(wsum > 0, survey["indicator"].map(ind_points).fillna(0.0).to_numpy(float) * w / wsum, 0.0)
     lead = std[is_sv].sort_values("points", ascending=False).groupby("indicator")["department"].first()
+    # a survey row is scored by every survey-kind method of its indicator (问卷调查, 电话调查 …): named after them
+    sv_method = std[is_sv].groupby("indicator", sort=False)["method"].agg(lambda m: "、".join(dict.fromkeys(m)))
 
     units = pd.DataFrame({
         "std": list(obs["standard_code"]) + [None] * len(survey),
-        "method": list(obs["standard_code"].map(method)) + [SURVEY] * len(survey),
+        "method": list(obs["standard_code"].map(method)) + list(
+            survey["indicator"].map(sv_method).fillna(scoring.method_names(std, scoring.SURVEY, SURVEY))),
+        "kind": list(obs["standard_code"].map(kind)) + [scoring.SURVEY] * len(survey),
         "street": list(obs["street"]) + list(survey["street"]),
         "site_type": list(obs["site_type"]) + [None] * len(survey),
         "department": list(obs["department"]) + [None] * len(survey),
@@ -248,10 +255,19 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     return model
 
 
+def unit_kinds(units: pd.DataFrame) -> pd.Series:
+    """Each unit's method kind (field, material, opinion, survey); units made without a ``kind`` column are
+    read by the classic method names."""
+    if "kind" in units:
+        return units["kind"]
+    return units["method"].map(scoring.CLASSIC_KINDS).fillna(scoring.MATERIAL).where(~units["is_survey"],
+                                                                                       scoring.SURVEY)
+
+
 def _field_groups(units: pd.DataFrame, value: np.ndarray, share: np.ndarray, ppv: np.ndarray, std: pd.DataFrame,
                   site_counts: dict) -> tuple[pd.DataFrame, np.ndarray]:
     """Field observations per standard × street: the groups "mark as fixed" lifts."""
-    on = (units["method"].eq(FIELD) & units["street"].notna()).to_numpy(bool)
+    on = (unit_kinds(units).eq(scoring.FIELD) & units["street"].notna()).to_numpy(bool)
     keys = units.loc[on, ["std", "street"]]
     codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
     unit_group = np.full(len(units), -1, dtype=np.int64)
@@ -271,7 +287,7 @@ def _field_groups(units: pd.DataFrame, value: np.ndarray, share: np.ndarray, ppv
 def _open_problems(op: pd.DataFrame, std: pd.DataFrame) -> pd.DataFrame:
     """Open problems with a field standard each; a problem without one counts for every field standard
     listing its category and site type."""
-    field_std = std[std["method"].eq(FIELD)]
+    field_std = std[scoring.method_kinds(std).eq(scoring.FIELD).to_numpy()]
     op = op.assign(pid=np.arange(len(op)))  # one id per ledger group, kept through the expansion below
     known = op[op["standard_code"].notna()]
     bare = op[op["standard_code"].isna() & op["category"].notna() & op["site_type"].notna()]

@@ -24,14 +24,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from campaign import scoring
 from campaign.model.calendar import add_working_days, covered, is_workday, working_days_between
 from campaign.store import write_transaction
 from campaign.whatif import display
 from campaign.whatif.effort import Effort
 from campaign.whatif.model import Model, _field_groups, build_model, lift_alpha, project
 from campaign.whatif.saved import _ensure_scenarios, save_scenario
-from campaign.whatif.settings import (FIELD, KINDS, ONLINE, Setting, WhatIfError, format_scenario, parse_scenario,
-                                      settings_from_json)
+from campaign.whatif.settings import KINDS, Setting, WhatIfError, format_scenario, parse_scenario, settings_from_json
 from campaign.whatif.solver import Plan, optimize
 
 DISTRICT = "区级"
@@ -132,12 +132,14 @@ def calendar_note(start: date, assessment: date | None) -> str:
 
 # ---------------------------------------------------------------------------------------------- the table
 def _place(model: Model, a: pd.Series) -> tuple[str, str]:
-    """The street and the site types an action works in."""
+    """The street and the site types an action works in (material, opinion and survey actions: the method's own
+    name, 网上申报 / 主管部门意见 / 问卷调查 …)."""
     street = a["street"] if isinstance(a["street"], str) and a["street"] else DISTRICT
-    if a["method"] == FIELD and a["standard_code"]:
+    kind = a.get("kind") or scoring.CLASSIC_KINDS.get(a["method"])
+    if kind == scoring.FIELD and a["standard_code"]:
         types = model.standards.set_index("code")["site_types"].get(a["standard_code"])
         return street, "、".join(types if types is not None else [])
-    return street, "网上申报" if a["method"] == ONLINE else "问卷调查"
+    return street, str(a["method"])
 
 
 def action_table(model: Model, ap: ActionPlan, start: date, assessment: date | None = None) -> pd.DataFrame:

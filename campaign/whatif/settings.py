@@ -1,12 +1,16 @@
 """A scenario's settings and the words they are written in: ``KEY=RATE`` raises the units a key matches to a
 rate, ``fix:KEY`` marks the open problems it matches as fixed (the package doc lists the keys). Parsing, the
-scenario text and its JSON form, the three assessment methods and the error every what-if module raises."""
+scenario text and its JSON form, the classic assessment methods' names and the error every what-if module raises.
+
+The what-if treats a standard by its method's kind (campaign.scoring.method_kinds), whatever the framework file
+calls the method: field kinds are raised per site (standard × street × department), material and opinion kinds
+per standard, survey kinds per indicator (× street)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
-FIELD, ONLINE, SURVEY = "实地考察", "网上申报", "问卷调查"
+FIELD, ONLINE, SURVEY = "实地考察", "网上申报", "问卷调查"   # the classic three (a framework that declares none)
 
 KINDS = {"standard": "测评标准", "section": "板块", "item": "测评项目", "site_type": "点位类型",
          "category": "问题类别", "street": "街道", "department": "责任单位", "indicator": "问卷指标"}

@@ -28,7 +28,7 @@ class Plan:
     required_total: float
     baseline_total: float
     need: float
-    actions: pd.DataFrame          # key, department, street, standard_code, method, from_rate, rate, points, effort
+    actions: pd.DataFrame          # PLAN_COLUMNS: method is its own name, kind field / material / opinion / survey
     total_effort: float
     projected: Projection | None
     objective: float | None = None
@@ -42,7 +42,7 @@ class Plan:
 
 
 PLAN_COLUMNS = ["key", "department", "street", "standard_code", "indicator", "method", "from_rate", "rate",
-                "points", "effort"]
+                "points", "effort", "kind"]
 
 
 def required_total(model: Model, target_total: float | None = None, target_rank: int | None = None) -> float:
