@@ -136,7 +136,11 @@ def _units(ctx: Context) -> tuple[np.ndarray, str]:
         for u in lst:
             rows[u] += k
     streets, depts = known_streets(ctx.cur), known_departments(ctx.cur)
-    is_street = {u: u in streets or (u.endswith(_STREET_ENDINGS) and u not in depts) for u in rows}
+    street_list = sorted(streets)
+    # a street: a known one, one named like a street (…街道, …镇), or an unknown name near a known street (北关街到)
+    is_street = {u: u in streets or (u not in depts and (u.endswith(_STREET_ENDINGS) or
+                                                        namecheck.suggest(u, street_list) is not None))
+                 for u in rows}
     fix: dict[str, str] = {}
     for entity, known in (("street", streets), ("department", depts)):
         mine = np.array(sorted(u for u in rows if is_street[u] == (entity == "street")), dtype=object)
