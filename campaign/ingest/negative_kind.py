@@ -221,7 +221,7 @@ def _fates(ctx: Context, items: pd.DataFrame, code: np.ndarray, when: np.ndarray
            ok: np.ndarray) -> pd.DataFrame:
     """Each data row as the office will see it before anything is written: the item it was matched to (or the
     wording, when it was not), the date, the unit and what happens to it (待写入 until the write step says
-    新增 / 更新 / 已有; 隔离 with the reasons)."""
+    新增 / 更新 / 已有; 隔离, with the reasons beside it)."""
     names = dict(zip(items["code"], items["name"]))
     reasons: dict[int, list[str]] = {}
     for idx, _, why in ctx.issues:
@@ -240,9 +240,10 @@ def _fates(ctx: Context, items: pd.DataFrame, code: np.ndarray, when: np.ndarray
         "工作表": ctx.frame.sheet,
         "行号": ctx.frame.row.astype(int),
         "负面清单事项": item,
-        "发生日期": [None if np.isnat(d) else str(d) for d in when.astype("datetime64[D]")],
-        "涉及单位": unit,
-        "结果": [PENDING if ok[i] else "隔离：" + "；".join(reasons.get(i, [])) for i in range(ctx.n)],
+        "发生日期": ["" if np.isnat(d) else str(d) for d in when.astype("datetime64[D]")],
+        "涉及单位": [u or "" for u in unit],
+        "结果": [PENDING if ok[i] else "隔离" for i in range(ctx.n)],
+        "原因": ["" if ok[i] else "；".join(reasons.get(i, [])) for i in range(ctx.n)],
     })
     if out["工作表"].nunique() <= 1:
         out = out.drop(columns="工作表")

@@ -57,11 +57,22 @@ def test_each_rows_fate_is_shown_before_the_import(browser_page, tmp_path):
         page.get_by_role("heading", name="检查结果").wait_for()
         box = page.locator('[class*="st-key-imp_card_"]').first
         assert "负面清单事件" in box.inner_text()
-        heading = box.get_by_text("逐行结果", exact=False).first
+        heading = box.locator('[data-testid="stMarkdownContainer"]').filter(has_text="逐行结果").first
         assert "确认导入后：新增 3 行，隔离 5 行" in heading.inner_text()
-        table = box.locator('[class*="st-key-imp_fates_"]').first
+        # the table drawn right under the heading
+        table = heading.locator("xpath=ancestor::div[@data-testid='stElementContainer'][1]"
+                                "/following-sibling::div[1]").locator('[data-testid="stDataFrame"]').first
+        assert table.is_visible()
         photograph(page, heading, table, SHOTS / "import-negatives-1280.png", 1280, 720)
         photograph(page, heading, table, SHOTS / "import-negatives-1920.png", 1920, 1080)
+        # the top of the check: the kinds to choose from (负面清单事件 among them) and the file's counts
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.locator('[data-testid="stMain"]').evaluate("(m) => m.scrollTo(0, 0)")
+        page.wait_for_timeout(1500)
+        assert page.get_by_role("button", name="负面清单事件").count() + page.get_by_text("负面清单事件").count() >= 1
+        box.locator('[data-testid="stMetric"]').first.evaluate(_SCROLL)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "import-negatives-check-1280.png"))
         page.set_viewport_size({"width": 1600, "height": 1000})
         page.get_by_role("button", name="确认导入", exact=False).first.click()
         wait_for_page(page)

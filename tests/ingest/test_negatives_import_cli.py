@@ -25,8 +25,9 @@ def test_the_cli_imports_a_negative_list_ledger_once(tmp_path):
         "accepted": 3, "updated": 0, "duplicates": 1, "quarantined": 5, "skipped": 3}
     file = data["files"][0]
     assert file["kind"] == "negatives" and file["import_id"] == 1
-    fates = {r["行号"]: r["结果"] for r in file["rows"]}
-    assert [fates[r] for r in (4, 5, 6)] == ["新增"] * 3 and fates[10] == "隔离：负面清单中没有编码为「N99」的事项"
+    fates = {r["行号"]: (r["结果"], r["原因"]) for r in file["rows"]}
+    assert [fates[r] for r in (4, 5, 6)] == [("新增", "")] * 3
+    assert fates[10] == ("隔离", "负面清单中没有编码为「N99」的事项")
 
     text = run(f, "--db", db, "--kind", "negatives")
     assert text.returncode == 0, text.stderr

@@ -40,7 +40,7 @@ def test_the_page_shows_each_rows_fate_then_imports(page, store, tmp_path):
     assert any("逐行结果" in m.value and "确认导入后：新增 3 行，隔离 5 行" in m.value for m in at.main.markdown)
     fates = next(d.value for d in at.main.dataframe if "结果" in d.value.columns)
     assert fates["行号"].tolist() == [4, 5, 6, 8, 9, 10, 11, 12]
-    assert fates["结果"].tolist()[:3] == ["新增"] * 3
+    assert fates["结果"].tolist() == ["新增"] * 3 + ["隔离"] * 5
     assert fates["负面清单事项"].iat[1] == "N03 发生重大食品药品安全事件"
     flags = next(d.value for d in at.main.dataframe if "文件中的写法" in d.value.columns)  # 名称核对
     assert flags[["类型", "文件中的写法", "建议"]].values.tolist() == [
