@@ -36,6 +36,9 @@ def register(asof: date) -> None:
     with st.expander("登记负面清单事件（报送台账可在“数据导入”页整表导入）"):
         events = ui.query("negative_event_list")
         if len(events):
+            texts = ["unit", "note", "info_source", "reporter", "entered_by"]
+            events = events.assign(**{c: events[c].fillna("") for c in texts},
+                                   import_id=[f"第 {int(v)} 次" if pd.notna(v) else "" for v in events["import_id"]])
             st.dataframe(events.rename(columns={"source": "方式", "code": "编码", "name": "事项", "occurred_on": "发生日期",
                                                 "unit": "涉及单位", "note": "情况说明", "info_source": "来源",
                                                 "reporter": "报送人", "entered_at": "登记时间", "entered_by": "登记人",
