@@ -178,3 +178,37 @@ def test_imported_events_count_in_the_round_totals_like_entered_ones(demo, ledge
         d = 2.0 if rid in (7, 8) else 0.0
         assert back[rid][1] == pytest.approx(before[rid][1] + d), rid
     assert demo.execute("SELECT import_id, info_source FROM negative_reports").fetchall() == [(0, None)]
+
+
+def test_a_changed_description_updates_the_event_and_undo_puts_it_back(con, tmp_path):
+    row = [1, "N02", "", "2026-08-01", "北关街道", "仓库火灾", "", ""]
+    first = engine.import_file(con, write_negative_ledger(tmp_path / "v1.xlsx", [row]))
+    second = engine.import_file(con, write_negative_ledger(tmp_path / "v2.xlsx", [row[:5] + ["仓库火灾致1人受伤", "", ""]]))
+    assert (second.accepted, second.updated) == (0, 1)
+    assert second.row_fates["结果"].tolist() == ["更新（情况说明等有变化，旧版本保留）"]
+    assert con.execute("SELECT report_id, note, import_id FROM negative_reports").fetchall() == [
+        (1, "仓库火灾致1人受伤", second.import_id)]
+    with pytest.raises(log.UndoRefused):
+        log.undo_import(con, first.import_id)   # the later import changed its row: undo that one first
+    log.undo_import(con, second.import_id)
+    assert con.execute("SELECT report_id, note, import_id FROM negative_reports").fetchall() == [
+        (1, "仓库火灾", first.import_id)]
+
+
+def test_a_gbk_csv_with_a_title_row_imports_the_same(con, tmp_path):
+    from tests.ingest.conftest import write_csv
+
+    header = ["序号", "事项编码", "负面清单事项", "发生时间", "责任单位", "事件描述", "信息来源", "报送单位"]
+    f = write_csv(tmp_path / "负面清单.csv", header, [
+        [1, "N02", "", "2026/8/1", "北关街道", "仓库火灾", "区消防救援大队", "区应急管理局"],
+        [2, "", "发生重大食品药品安全事件", "2026.9.5", "区市场监管局", "", "", ""],
+        [None] * 8,
+        ["合计", "", "", "", "", "2件", "", ""],
+    ], encoding="gbk", title="临江区负面清单事项报送台账")
+    res = engine.import_file(con, f)
+    assert res.refused is None and res.kind == "negatives" and res.encoding == "GBK/GB18030"
+    assert (res.accepted, res.quarantined, res.skipped) == (2, 0, 2)
+    assert con.execute("SELECT code, occurred_on, unit, note, info_source, reporter FROM negative_reports "
+                       "ORDER BY code").fetchall() == [
+        ("N02", date(2026, 8, 1), "北关街道", "仓库火灾", "区消防救援大队", "区应急管理局"),
+        ("N03", date(2026, 9, 5), "区市场监督管理局", None, None, None)]
