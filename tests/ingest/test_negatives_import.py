@@ -212,3 +212,16 @@ def test_a_gbk_csv_with_a_title_row_imports_the_same(con, tmp_path):
                        "ORDER BY code").fetchall() == [
         ("N02", date(2026, 8, 1), "北关街道", "仓库火灾", "区消防救援大队", "区应急管理局"),
         ("N03", date(2026, 9, 5), "区市场监督管理局", None, None, None)]
+
+
+def test_the_offices_own_wording_in_the_alias_file_names_an_item(con, tmp_path):
+    import yaml
+
+    from campaign.ingest import mapping
+
+    raw = yaml.safe_load(mapping.ALIASES_FILE.read_text(encoding="utf-8"))
+    f = write_negative_ledger(tmp_path / "t.xlsx", [[1, "", "火灾伤人事故", "2026-09-05", "北关街道", "", "", ""]])
+    assert engine.import_file(con, f, dry_run=True).quarantined == 1
+    raw["names"]["negative_item"] = {"火灾伤人事故": "N02"}
+    res = engine.import_file(con, f, aliases=mapping.parse_aliases(raw))
+    assert (res.accepted, res.quarantined) == (1, 0) and events(con) == [("N02", date(2026, 9, 5), "北关街道")]
