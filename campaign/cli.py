@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读密码（脚本用）")
     p.set_defaults(func=cmd_user)
 
-    p = sub.add_parser("import", help="导入督查台账、测评结果、问卷调查、兄弟区县得分（.xlsx/.xls/.csv）；撤销导入")
+    p = sub.add_parser("import", help="导入督查台账、测评结果、问卷调查、兄弟区县得分、负面清单事件（.xlsx/.xls/.csv）；撤销导入")
     from campaign.ingest.cli import add_arguments
 
     add_arguments(p)

@@ -31,7 +31,8 @@ def report(con: duckdb.DuckDBPyConnection, code: str, occurred_on: date, unit: s
         raise ReportError("情况说明不超过 500 字。")
     with store.write_transaction(con) as cur:
         n = cur.execute("SELECT coalesce(max(report_id), 0) + 1 FROM store.negative_reports").fetchall()[0][0]
-        cur.execute("INSERT INTO store.negative_reports VALUES (?, ?, ?, ?, ?, ?, ?)",
+        cur.execute("INSERT INTO store.negative_reports (report_id, code, occurred_on, unit, note, entered_at, "
+                    "entered_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [int(n), code, occurred_on, unit or None, note or None, datetime.now().replace(microsecond=0),
                      by or None])
     return int(n)

@@ -118,8 +118,18 @@ CREATE OR REPLACE VIEW main.negative_events AS
 CREATE TABLE IF NOT EXISTS store.negative_reports (
     report_id INTEGER, code VARCHAR, occurred_on DATE, unit VARCHAR, note VARCHAR, entered_at TIMESTAMP,
     entered_by VARCHAR);
+-- Events imported from a 负面清单事项报送台账 (campaign/ingest, kind negatives) carry their import (0: entered on the
+-- page), the file's 来源 and 报送人; one event is (code, occurred_on, unit): importing it again adds nothing.
+ALTER TABLE store.negative_reports ADD COLUMN IF NOT EXISTS info_source VARCHAR;
+ALTER TABLE store.negative_reports ADD COLUMN IF NOT EXISTS reporter VARCHAR;
+ALTER TABLE store.negative_reports ADD COLUMN IF NOT EXISTS import_id INTEGER DEFAULT 0;
+CREATE TABLE IF NOT EXISTS store.negative_report_versions (
+    report_id INTEGER, code VARCHAR, occurred_on DATE, unit VARCHAR, note VARCHAR, entered_at TIMESTAMP,
+    entered_by VARCHAR, info_source VARCHAR, reporter VARCHAR, import_id INTEGER, superseded_by INTEGER,
+    superseded_at TIMESTAMP);
 CREATE OR REPLACE VIEW main.negative_reports AS
-    SELECT r.report_id, r.code, n.name, r.occurred_on, r.unit, r.note, r.entered_at, r.entered_by
+    SELECT r.report_id, r.code, n.name, r.occurred_on, r.unit, r.note, r.entered_at, r.entered_by, r.info_source,
+           r.reporter, coalesce(r.import_id, 0) AS import_id
     FROM store.negative_reports r LEFT JOIN store.negative_items n USING (code);
 
 -- Imports (campaign/ingest). Every committed import is one row of import_log; rows it wrote carry its

@@ -131,6 +131,13 @@ def show(res: ImportResult, key: str, checking: bool = True, kind: str | None = 
                 st.dataframe(view.mapping_table(res), hide_index=True, width="stretch")
         if checking:
             value_editor(res, key, who)
+        fates = view.fates_table(res)
+        if fates is not None:
+            st.markdown(f"**逐行结果**（{view.fates_caption(res, checking)}）")
+            st.dataframe(fates, hide_index=True, width="stretch", key=f"imp_fates_{key}", column_config={
+                "行号": st.column_config.NumberColumn(width="small"), "发生日期": st.column_config.TextColumn(width=95),
+                "负面清单事项": st.column_config.TextColumn(width="large"),
+                "结果": st.column_config.TextColumn(width=130), "原因": st.column_config.TextColumn(width="large")})
         if len(res.quarantine):
             st.markdown(f"**隔离清单**（{res.quarantined:,} 行未导入，改正后可再次导入同一文件）")
             st.dataframe(res.quarantine.head(500), hide_index=True, width="stretch", column_config={

@@ -34,12 +34,16 @@ def register(asof: date) -> None:
                                 "事项": st.column_config.TextColumn(width="large"),
                                 "状态": st.column_config.TextColumn(width="large")})
     ui.excel_download(table.drop(columns=["exposed"]), "负面清单风险台账", key="dl_negative")
-    with st.expander("登记负面清单事件"):
+    with st.expander("登记负面清单事件（报送台账可在“数据导入”页整表导入）"):
         events = ui.query("negative_event_list")
         if len(events):
-            st.dataframe(events.rename(columns={"source": "来源", "code": "编码", "name": "事项", "occurred_on": "发生日期",
-                                                "unit": "涉及单位", "note": "情况说明", "entered_at": "登记时间",
-                                                "entered_by": "登记人"}).drop(columns=["report_id", "round_id"]),
+            texts = ["unit", "note", "info_source", "reporter", "entered_by"]
+            events = events.assign(**{c: events[c].fillna("") for c in texts},
+                                   import_id=[f"第 {int(v)} 次" if pd.notna(v) else "" for v in events["import_id"]])
+            st.dataframe(events.rename(columns={"source": "方式", "code": "编码", "name": "事项", "occurred_on": "发生日期",
+                                                "unit": "涉及单位", "note": "情况说明", "info_source": "来源",
+                                                "reporter": "报送人", "entered_at": "登记时间", "entered_by": "登记人",
+                                                "import_id": "导入编号"}).drop(columns=["report_id", "round_id"]),
                          hide_index=True, width="stretch",
                          column_config={"发生日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "登记时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})

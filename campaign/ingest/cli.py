@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="数据库文件（不存在时新建空库并载入测评体系）")
     p.add_argument("--kind", choices=list(KINDS), default=None,
                    help="数据类型：ledger 督查问题台账 / assessment 模拟测评结果 / survey 问卷调查结果 / "
-                        "peers 兄弟区县得分（不填则自动识别）")
+                        "peers 兄弟区县得分 / negatives 负面清单事件（不填则自动识别）")
     p.add_argument("--round", dest="round_name", default=None, help="测评轮次名称（文件中没有轮次列时使用）")
     p.add_argument("--by", default=None, help="导入人（记入导入日志，默认为当前系统用户）")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")

@@ -119,7 +119,7 @@ def _choose_kind(tables, kind: str | None, file_name: str, al: Aliases, round_na
 
     if not tables:
         raise ImportRefused(f"文件「{file_name}」中没有找到数据表（没有可识别的表头行）。"
-                            "请确认这是督查问题台账、测评结果、问卷调查结果或兄弟区县得分的导出表。")
+                            "请确认这是督查问题台账、测评结果、问卷调查结果、兄弟区县得分或负面清单事件的导出表。")
     if kind is None:
         votes: dict[str, int] = {}
         for _, _, h in tables:
@@ -332,7 +332,8 @@ def _concat_facts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarra
 
 
 _DATE_FIELDS = {"found_on": values.parse_date_cell, "closed_on": values.parse_date_cell,
-                "held_on": values.parse_date_cell, "deadline": values.parse_deadline_cell}
+                "held_on": values.parse_date_cell, "deadline": values.parse_deadline_cell,
+                "occurred_on": values.parse_date_cell}
 _NUMBER_FIELDS = {"deduction": values.parse_deduction_cell, "score": values.parse_number_cell,
                   "max_score": values.parse_number_cell, "respondents": values.parse_number_cell,
                   "rate": values.parse_rate_cell}

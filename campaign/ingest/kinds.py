@@ -1041,5 +1041,7 @@ def build_report_streets(ctx: Context) -> pd.DataFrame:
     return stage[ok].reset_index(drop=True)
 
 
+from campaign.ingest.negative_kind import build_negatives  # noqa: E402  (it builds on this module's Context)
+
 BUILDERS = {"ledger": build_ledger, "assessment": build_assessment, "survey": build_survey, "peers": build_peers,
-            "report_streets": build_report_streets}
+            "report_streets": build_report_streets, "negatives": build_negatives}

@@ -58,6 +58,12 @@ KINDS: dict[str, Kind] = {
         required=(("round",), ("street",), ("score",), ("rank", "pass_rate")),
         fields=("round", "held_on", "street", "max_score", "score", "pass_rate", "rank"),
         from_title=("round",)),
+    # 负面清单事项报送台账: one event per row, the item by its code or its name as written, on a date, at a unit
+    "negatives": Kind(
+        "negatives", "负面清单事件",
+        required=(("negative_code", "negative_item"), ("occurred_on",)),
+        fields=("negative_code", "negative_item", "occurred_on", "unit", "department", "street", "details", "note",
+                "source", "reporter")),
 }
 KIND_BY_LABEL = {k.label: k.key for k in KINDS.values()}
 

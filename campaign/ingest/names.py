@@ -21,7 +21,9 @@ from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 from campaign.config import DATA_DIR, OFFICE_FILE
 
 ENTITY_LABELS = {"street": "街道", "department": "责任单位", "round": "测评轮次", "peer": "兄弟区县",
-                 "standard": "测评标准"}
+                 "standard": "测评标准", "negative_item": "负面清单事项"}
+# entities whose canonical form is a code of the framework: a wording can be matched to one, never be a new one
+CODED_ENTITIES = ("standard", "negative_item")
 SHORT_FORMS_FILE = DATA_DIR / "unit_short_forms.yaml"
 DISTRICT_PLACEHOLDER = "{区县}"
 _AFFIXES_START = ("区", "市", "县")
@@ -36,10 +38,15 @@ class NameFlag:
     suggestion: str   # the known name it probably means
     rows: int         # rows carrying it
     others: tuple[str, ...] = ()  # further known names it may mean (a short form of several units)
+    label: str = ""               # what the suggestion is called, when it is a code (N02 → its item's name)
 
     @property
     def reason(self) -> str:
         what = ENTITY_LABELS.get(self.entity, self.entity)
+        if self.entity == "negative_item":
+            shown = self.name if len(self.name) <= 30 else self.name[:29] + "…"
+            what_is = f"{self.suggestion}（{self.label}）" if self.label else self.suggestion
+            return f"负面清单事项「{shown}」与 {what_is}相近但不完全相同，请确认是否为该事项"
         if self.entity == "standard":
             shown = self.name if len(self.name) <= 30 else self.name[:29] + "…"
             return f"测评标准「{shown}」与测评体系中的 {self.suggestion} 相近但不完全相同，请确认是否为该标准"

@@ -62,6 +62,9 @@ class ImportResult:
     unknown_closed_on: int = 0            # closed rows without a closing date (closed_on kept empty)
     resolved: list[dict] = field(default_factory=list)  # names resolved without asking: entity, name, canonical, how
     outside_calendar: dict = field(default_factory=dict)  # found dates before the campaign's first week / in future
+    # 负面清单事件: every data row with the item it was matched to and its fate (新增 / 已有 / 隔离 …), shown before
+    # anything is written
+    row_fates: pd.DataFrame | None = None
     # a check (dry run) kept ready to be written as it is, while the store does not change (engine.commit_checked)
     prepared: object = field(default=None, repr=False, compare=False)
 
@@ -80,6 +83,8 @@ class ImportResult:
         d["sheets"] = [asdict(s) for s in self.sheets]
         d["name_flags"] = [dict(asdict(f), reason=f.reason) for f in self.name_flags]
         d["quarantine"] = self.quarantine.astype(object).where(self.quarantine.notna(), None).to_dict("records")
+        if self.row_fates is not None:
+            d["rows"] = self.row_fates.astype(object).where(self.row_fates.notna(), None).to_dict("records")
         return d
 
 

@@ -48,8 +48,12 @@ PEERS = TableSpec("store.peer_scores", "store.peer_score_versions", ("round_id",
                   ("round_id", "peer", "total", "import_id"))
 REPORT_STREETS = TableSpec("store.report_street_scores", "store.report_street_score_versions", ("round_id", "street"),
                            ("round_id", "street", "max_score", "score", "pass_rate", "rank", "import_id"))
+# one negative-list event: its item, its date and the unit concerned (entered on the page or imported)
+NEGATIVES = TableSpec("store.negative_reports", "store.negative_report_versions", ("code", "occurred_on", "unit"),
+                      ("report_id", "code", "occurred_on", "unit", "note", "entered_at", "entered_by", "info_source",
+                       "reporter", "import_id"))
 SPECS = {"ledger": PROBLEMS, "assessment": SCORES, "survey": SURVEY, "peers": PEERS,
-         "report_streets": REPORT_STREETS}
+         "report_streets": REPORT_STREETS, "negatives": NEGATIVES}
 
 
 def _ident(name: str) -> str:
@@ -418,5 +422,31 @@ def apply_report_streets(ctx, stage: pd.DataFrame, import_id: int) -> None:
     _write(ctx, REPORT_STREETS, stage, import_id)
 
 
+def apply_negatives(ctx, stage: pd.DataFrame, import_id: int) -> None:
+    """Events into store.negative_reports (a new one numbered after the last and stamped with the time), and each
+    row's fate for the check step: 新增, 更新 (its 情况说明, 来源 or 报送人 changed; the old version kept) or 已有."""
+    cur = ctx.cur
+    _write(ctx, NEGATIVES, stage, import_id)
+    start = one(cur, "SELECT coalesce(max(report_id), 0) FROM store.negative_reports")[0]
+    cur.execute("""
+        UPDATE store.negative_reports AS t SET report_id = n.id, entered_at = now()::TIMESTAMP
+        FROM (SELECT rowid AS rid, ? + row_number() OVER (ORDER BY occurred_on, code, unit) AS id
+              FROM store.negative_reports WHERE report_id IS NULL) n
+        WHERE t.rowid = n.rid""", [int(start)])
+    mine = set(cur.execute("SELECT code, occurred_on, unit FROM store.negative_reports WHERE import_id = ?",
+                           [import_id]).fetchall())
+    changed = set(cur.execute("SELECT code, occurred_on, unit FROM store.negative_report_versions "
+                              "WHERE superseded_by = ?", [import_id]).fetchall())
+    fates = ctx.res.row_fates
+    if fates is None:
+        return
+    days = pd.to_datetime(stage["occurred_on"]).dt.date
+    fate = {}
+    for i, c, d, u in zip(stage["_i"], stage["code"], days, stage["unit"]):
+        k = (c, d, None if u is None or u != u else u)
+        fate[int(i)] = "更新（情况说明等有变化，旧版本保留）" if k in changed else "新增" if k in mine else "已有，不重复导入"
+    ctx.res.row_fates = fates.assign(结果=[fate.get(int(i), r) for i, r in zip(fates["_i"], fates["结果"])])
+
+
 APPLY = {"ledger": apply_ledger, "assessment": apply_scores, "survey": apply_survey, "peers": apply_peers,
-         "report_streets": apply_report_streets}
+         "report_streets": apply_report_streets, "negatives": apply_negatives}

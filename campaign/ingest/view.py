@@ -8,7 +8,7 @@ import pandas as pd
 from campaign.ingest import profiles
 from campaign.ingest.engine import ImportResult
 from campaign.ingest.mapping import IND_PREFIX, KINDS, load_aliases
-from campaign.ingest.names import ENTITY_LABELS
+from campaign.ingest.names import CODED_ENTITIES, ENTITY_LABELS
 from campaign.ingest.profiles import UNUSED, Profile
 
 
@@ -23,6 +23,24 @@ def metrics(res: ImportResult) -> list[tuple[str, int, str]]:
         ("跳过", res.skipped, "空行、合计/小计行、说明行"),
     ] + ([("回退", res.older, "库中状态比本文件新的问题（如已销号，文件中仍是待整改），默认不按文件回退")] if res.older else []) + (
         [("无属地", res.no_street, "没有所属街道、也无法从点位或地址判断的行，记入“未明确属地”")] if res.no_street else [])
+
+
+def fates_table(res: ImportResult) -> pd.DataFrame | None:
+    """Each data row of a 负面清单事件 file with the item it matched and what happens to it (None for other kinds)."""
+    if res.row_fates is None or res.refused:
+        return None
+    return res.row_fates.drop(columns=["_i"], errors="ignore").reset_index(drop=True)
+
+
+def fates_caption(res: ImportResult, checking: bool) -> str:
+    """"确认导入后：新增 3 行，已有 1 行，隔离 4 行" — the fates counted."""
+    t = res.row_fates["结果"].str.replace(r"[（：].*$", "", regex=True).value_counts()
+    order = ["新增", "更新", "已有，不重复导入", "隔离"]
+    parts = [f"{k.split('，')[0]} {int(t[k])} 行" for k in order if k in t.index]
+    lead = "确认导入后：" if checking and res.dry_run else ""
+    skipped = f"；另有空行、合计行等 {res.skipped} 行跳过" if res.skipped else ""
+    dup = f"，完全重复的 {res.duplicates} 行只算一次" if res.duplicates else ""
+    return lead + "，".join(parts) + skipped + dup
 
 
 def mapping_table(res: ImportResult) -> pd.DataFrame:
@@ -47,7 +65,8 @@ def flags_table(results: list[ImportResult]) -> pd.DataFrame:
                 r["行数"] += f.rows
                 continue
             others = tuple(f.others)
-            shown = f.suggestion + (f"（另可能是{'、'.join(others)}）" if others else "")
+            shown = f.suggestion + (f" {f.label}" if getattr(f, "label", "") else "") + (
+                f"（另可能是{'、'.join(others)}）" if others else "")
             rows[(f.entity, f.name)] = {"类型": entity_label(f.entity), "文件中的写法": f.name, "行数": f.rows,
                                         "建议": shown, "采用建议": True, "作为新名称": False,
                                         "_entity": f.entity, "_suggestion": f.suggestion}
@@ -58,16 +77,16 @@ FLAG_COLUMNS = ["类型", "文件中的写法", "行数", "建议", "采用建�
 
 
 def entity_label(entity: str) -> str:
-    return ENTITY_LABELS.get(entity) or {"standard": "测评标准"}.get(entity, entity)
+    return ENTITY_LABELS.get(entity, entity)
 
 
 def decisions(edited: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(entity, name, canonical) for the rows the office decided: the name confirmed as new (作为新名称 wins
-    over 采用建议), or the suggestion taken. A standard's wording cannot be a new standard: only its
-    suggested code can be taken."""
+    over 采用建议), or the suggestion taken. A standard's or a negative-list item's wording cannot be a new
+    one: only its suggested code can be taken."""
     out = []
     for r in edited.to_dict("records"):
-        if bool(r.get("作为新名称")) and r["_entity"] != "standard":
+        if bool(r.get("作为新名称")) and r["_entity"] not in CODED_ENTITIES:
             out.append((r["_entity"], r["文件中的写法"], r["文件中的写法"]))
         elif bool(r.get("采用建议")) and r.get("_suggestion"):
             out.append((r["_entity"], r["文件中的写法"], r["_suggestion"]))
