@@ -65,7 +65,8 @@ def expected(con, n: int) -> dict:
 
 
 def round_total(con, rid: int):
-    std = con.execute("SELECT code, method, points, indicator FROM standards").df()
+    """City 80 % + minors 20 % (the sample framework's share) + bonus − deductions; short boards are the city's."""
+    std = con.execute("SELECT code, method, points, indicator, framework FROM standards").df()
     obs = con.execute("SELECT standard_code, sum(score) s, sum(max_score) m FROM assessment_scores "
                       "WHERE round_id = ? GROUP BY 1", [rid]).df().set_index("standard_code")
     sv = con.execute("SELECT indicator, sum(rate * respondents) / sum(respondents) r FROM survey_rates "
@@ -77,8 +78,11 @@ def round_total(con, rid: int):
         elif r.method != "问卷调查" and r.code in obs.index:
             rate[r.code] = obs.loc[r.code, "s"] / obs.loc[r.code, "m"]
     pts = std.set_index("code")["points"]
-    base = sum(pts[c] * v for c, v in rate.items())
-    lost = pd.Series({c: pts[c] * (1 - v) for c, v in rate.items()}).sort_values(ascending=False, kind="stable")
+    worth = std.set_index("code")["framework"].map({"city": 0.8, "minors": 0.2})
+    base = sum(pts[c] * v * worth[c] for c, v in rate.items())
+    city = set(std.loc[std["framework"].eq("city"), "code"])
+    lost = pd.Series({c: pts[c] * (1 - v) for c, v in rate.items() if c in city}).sort_values(
+        ascending=False, kind="stable")
     bonus = min(6, one(con, "SELECT coalesce(sum(points), 0) FROM bonus_awards WHERE round_id = ?", [rid]))
     ded = one(con, "SELECT coalesce(sum(deduction), 0) FROM negative_events WHERE round_id = ?", [rid])
     total = base + bonus - ded
@@ -291,7 +295,7 @@ def test_charts_draw_every_character_with_the_bundled_font(made):
 def test_chart_titles_state_their_point(made):
     b = made[52][0]
     titles = {c.key: c.title for c in b.charts()}
-    assert titles["street_ranking"] == "北关街道近四周均排名末位"
+    assert titles["street_ranking"] == "北关街道连续两周排名末位"
     assert f"{made[52][3]['total']:.2f} 分" in titles["score_trend"]
     assert titles["short_boards"].startswith(f"{b.values['below_pass']} 项低于及格线")
 

@@ -113,10 +113,10 @@ def test_restore_and_demo_wait_while_the_dashboard_holds_the_store(store, tmp_pa
 def test_a_new_store_is_made_whole_or_not_at_all(tmp_path):
     path = tmp_path / "new.duckdb"
     init_store(path)
-    assert count(path, "standards") == 124
+    assert count(path, "standards") == 213  # 188 city + 25 minors standards
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.duckdb"]
     init_store(path)  # an existing store is kept, its framework reloaded
-    assert count(path, "standards") == 124
+    assert count(path, "standards") == 213  # 188 city + 25 minors standards
 
 
 # ---------------------------------------------------------------------------------------------------- automatic

@@ -76,7 +76,9 @@ def test_no_change_reproduces_every_round_exactly(con, round_id):
     detail = metrics.round_detail(con, round_id)
     assert m.baseline.total == scores.total == detail.score.total
     assert m.baseline.rank == scores["rank"]
-    assert (m.baseline.rates["earned"].to_numpy() == detail.rates["earned"].to_numpy()).all()
+    city = m.baseline.rates[m.baseline.rates["framework"].eq("city")]  # the minors' standards move too, after
+    assert (city["earned"].to_numpy() == detail.rates["earned"].to_numpy()).all()
+    assert m.baseline.score.minors_total == pytest.approx(scores.minors_total, abs=1e-9)
     assert whatif.project(m, []).total == scores.total
 
 
@@ -293,15 +295,21 @@ def test_effort_file_is_read_and_overrides_apply(model, tmp_path):
     assert eff.unit == "天" and eff.max_rate[whatif.SURVEY] < 1
     acts = whatif.actions(model, eff)
     assert set(acts["method"]) == {whatif.FIELD, whatif.ONLINE, whatif.SURVEY}
+    # points of the total at stake: each standard's lost points × what its framework counts for (city 80 %,
+    # minors 20 %), survey standards through their indicators' actions
+    r = model.baseline.rates
+    share = model.minors[1]
+    worth = np.where(r["framework"].eq("minors"), share, 1 - share)
+    not_survey = r["method"].ne("问卷调查").to_numpy()
     assert acts["lost"].sum() == pytest.approx(
-        100 - model.baseline.score.base - sum(model.baseline.rates.query("method == '问卷调查'")["lost"])
-        + acts.query("method == '问卷调查'")["lost"].sum(), abs=1e-9)
+        (r["lost"].to_numpy() * worth)[not_survey].sum() + acts.query("method == '问卷调查'")["lost"].sum(),
+        abs=1e-9)
     f = tmp_path / "effort.yaml"
     f.write_text("overrides:\n  - {key: 'site_type:农贸市场', per_point: 7}\n", encoding="utf-8")
     market = whatif.actions(model, whatif.load_effort(f))
     rows = market[market["key"].map(lambda k: bool(np.all(model.mask(whatif.parse_key("site_type:农贸市场"))[
         model.index(whatif.parse_key(k))])))]
-    assert len(rows) and (rows["per_point"] == 7).all()
+    assert len(rows) and np.allclose(rows["per_point"], 7)
     f.write_text("online_per_point: -3\n", encoding="utf-8")
     with pytest.raises(whatif.WhatIfError, match="effort.yaml：online_per_point"):
         whatif.load_effort(f)

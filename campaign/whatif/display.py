@@ -3,6 +3,7 @@ section and item, each setting's effect, the plan per action and per department,
 link, scenarios side by side, and the page's help text."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from campaign import scoring
@@ -71,8 +72,11 @@ def change_by(model: Model, p: Projection, by: str = "item") -> pd.DataFrame:
 
 
 def section_table(model: Model, p: Projection) -> pd.DataFrame:
+    """Per section, before and after; the minors' framework's sections say so (未成年人·…)."""
     t = change_by(model, p, "section")
-    return pd.DataFrame({"板块": t["section"], "分值": t["points"].round(2), "基准": t["earned_before"].round(2),
+    s = model.standards
+    minors = set(s.loc[s["framework"].eq("minors"), "section"]) if "framework" in s else set()
+    return pd.DataFrame({"板块": [f"未成年人·{x}" if x in minors else x for x in t["section"]], "分值": t["points"].round(2), "基准": t["earned_before"].round(2),
                          "推演": t["earned_after"].round(2), "变化": t["change"].round(2)})
 
 
@@ -128,13 +132,25 @@ def waterfall(model: Model, p: Projection, by: str = "item") -> pd.DataFrame:
     ch = ch[ch["change"].abs() > 1e-9]
     code = model.standards.drop_duplicates(by).set_index(by)[f"{by}_code"]
     names = [f"{code.get(n, '')} {n[:12]}{'…' if len(n) > 12 else ''}" for n in ch[by]]
-    # with the minors' framework assessed, city points count for (1 − its share) of the total
-    factor = 1.0 - float(model.minors[1]) if model.minors is not None and model.minors[0] is not None else 1.0
+    # with the minors' framework assessed, each framework's points count for its share of the total
+    factor = ch[by].map(_weights(model, by)).astype(float).fillna(1.0)
     return pd.DataFrame({
         "label": ["基准总分"] + names + ["推演总分"],
         "measure": ["absolute"] + ["relative"] * len(ch) + ["total"],
         "value": [model.baseline.total] + (ch["change"] * factor).tolist() + [p.total],
     })
+
+
+def _weights(model: Model, by: str) -> pd.Series:
+    """What a point of each section or item is worth in the total: 1, or (1 − share) for the city's and share for
+    the minors' when the round assessed the minors' framework."""
+    s = model.standards
+    if model.minors is None or model.minors[0] is None or "framework" not in s:
+        return pd.Series(1.0, index=s[by].unique())
+    share = float(model.minors[1])
+    first = s.drop_duplicates(by)
+    return pd.Series(np.where(first["framework"].eq("minors").to_numpy(bool), share, 1.0 - share),
+                     index=first[by].to_numpy(), dtype=float)
 
 
 def share_query(params: dict, settings: list[Setting]) -> str:

@@ -53,7 +53,8 @@ class Model:
     recent: dict                    # (standard, street) → problems in the recent weeks
     recent_weeks: int
     baseline: Projection | None = None
-    minors: tuple | None = None     # (minors' score or None, share, gate): held as assessed (metrics.minors_round)
+    minors: tuple | None = None     # (minors' score or None, share, gate) as assessed (metrics.minors_round); when
+    #                                 assessed, its standards are in ``standards`` (framework "minors") and move too
     _masks: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -164,13 +165,20 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
         raise WhatIfError(f"测评轮次 {round_id} 不存在；已有：{'、'.join(map(str, rounds['round_id']))}")
     name = str(rounds.loc[rounds["round_id"].eq(round_id), "round_name"].iloc[0])
     cfg = metrics.settings(con)
-    std = metrics.standards(con)
+    std = metrics.standards(con).assign(framework="city")
     obs = queries.run(con, "round_observations", round_id=round_id)
     survey = queries.run(con, "survey_rates_by_round")
     survey = survey[survey["round_id"].eq(round_id)].drop(columns="round_id").reset_index(drop=True)
     minors = metrics.minors_round(con, obs, survey)
-    if minors is not None:  # the minors' framework is held as assessed; the model moves the city framework
-        obs = obs[obs["standard_code"].isin(set(std["code"]))].reset_index(drop=True)
+    weight = pd.Series(1.0, index=std.index)  # what a point of each standard is worth in the total
+    if minors is not None and minors[0] is not None:
+        # the round assessed the minors' framework: its standards move with the city's, each framework's points
+        # counting for its share of the total ((1 − share) × city + share × minors, as campaign.scoring blends them)
+        mstd = queries.run(con, "minors_standards").assign(framework="minors")
+        share_m = float(minors[1])
+        std = pd.concat([std, mstd], ignore_index=True)
+        weight = pd.Series(np.where(std["framework"].eq("minors"), share_m, 1.0 - share_m), index=std.index)
+    obs = obs[obs["standard_code"].isin(set(std["code"]))].reset_index(drop=True)
     bonus = queries.run(con, "bonus_by_round")
     neg = queries.run(con, "negatives_by_round")
     peers = queries.run(con, "peer_totals")
@@ -189,7 +197,7 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
         survey = pd.concat([survey, pd.DataFrame({"street": None, "indicator": gone, "rate": 0.0,
                                                   "respondents": 1})], ignore_index=True)
 
-    points = std.set_index("code")["points"]
+    points = pd.Series((std["points"] * weight).to_numpy(float), index=std["code"])  # points of the total
     method = std.set_index("code")["method"]
     kind = pd.Series(kinds.to_numpy(), index=std["code"])
     smax = obs.groupby("standard_code")["max_score"].transform("sum").to_numpy(float)
@@ -197,7 +205,7 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     scored = obs["standard_code"].map(kind).ne(scoring.SURVEY).to_numpy()  # survey kinds score from the survey
     with np.errstate(invalid="ignore", divide="ignore"):
         o_share = np.where((smax > 0) & scored, pts * obs["max_score"].to_numpy(float) / smax, 0.0)
-    ind_points = std[is_sv].groupby("indicator")["points"].sum()
+    ind_points = (std["points"] * weight)[is_sv].groupby(std.loc[is_sv, "indicator"]).sum()
     w = survey["respondents"].astype(float).fillna(0.0).to_numpy()
     wsum = survey.assign(w=w).groupby("indicator")["w"].transform("sum").to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -223,8 +231,6 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     value = np.concatenate([obs["score"].to_numpy(float), survey["rate"].to_numpy(float)])
     top = np.concatenate([obs["max_score"].to_numpy(float), np.ones(len(survey))])
     share = np.nan_to_num(np.concatenate([o_share, s_share]))
-    if minors is not None and minors[0] is not None:  # city points count for (1 − the minors' share) of the total
-        share = share * (1.0 - float(minors[1]))
     with np.errstate(invalid="ignore", divide="ignore"):
         ppv = np.where(top > 0, share / top, 0.0)
 
@@ -386,7 +392,13 @@ def project(model: Model, settings: list[Setting]) -> Projection:
     obs = model.obs.assign(score=new[:model.n_obs])
     survey = model.survey.assign(rate=new[model.n_obs:])
     rates = scoring.standard_rates(model.standards, obs, survey)
-    score = scoring.round_total(rates, model.bonus, model.negatives, model.bonus_cap, model.minors)
+    minors = model.minors
+    if "framework" in rates and rates["framework"].eq("minors").any():
+        mine = rates["framework"].eq("minors")
+        minors = (scoring.minors_score(rates[mine]), minors[1], minors[2])
+        score = scoring.round_total(rates[~mine], model.bonus, model.negatives, model.bonus_cap, minors)
+    else:
+        score = scoring.round_total(rates, model.bonus, model.negatives, model.bonus_cap, minors)
     peers = model.peers["total"].tolist()
     rank = scoring.peer_rank(score.total, peers) if peers else None
     effects = pd.DataFrame(rows, columns=["key", "fix", "units", "before", "target", "points", "problems", "sites"])

@@ -46,8 +46,8 @@ def test_assessment_results(con, assessment_file):
     assert s.loc[s["site"].eq("解放路"), "street"].item() == "东湖街道"
     assert set(con.execute("SELECT street FROM streets").fetchall()) == {("北关街道",), ("东湖街道",)}
     rates = metrics.round_scores(con)
-    a131 = 1.0 * (1 + 0.5) / 2
-    assert rates.loc[0, "base"] == pytest.approx(a131 + 0.6 * 0 + 1.0 * 0.8)
+    a131 = 0.8 * (1 + 0.5) / 2  # A1.3.1 0.8 points, A1.2.2 0.5, A1.1.1 0.8 in the sample framework
+    assert rates.loc[0, "base"] == pytest.approx(a131 + 0.5 * 0 + 0.8 * 0.8)
 
 
 def test_a_corrected_result_updates_the_score_and_undo_restores_it(tmp_path, con, assessment_file):

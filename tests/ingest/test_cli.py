@@ -27,7 +27,7 @@ def test_import_into_a_new_store_prints_json_and_exits_zero(tmp_path, base_rows)
     assert data["files"][0]["kind"] == "ledger" and data["files"][0]["import_id"] == 1
     con = duckdb.connect(str(db))
     try:
-        assert con.execute("SELECT count(*) FROM standards").fetchone()[0] == 124  # the default framework
+        assert con.execute("SELECT count(*) FROM standards").fetchone()[0] == 213  # the default framework: 188 city + 25 minors standards
         assert con.execute("SELECT imported_by FROM import_log").fetchone()[0] == "王科员"
     finally:
         con.close()

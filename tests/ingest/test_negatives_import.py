@@ -113,7 +113,7 @@ def test_formula_text_is_kept_as_text_and_leaves_as_text(con, ledger):
     res = engine.import_file(con, ledger)
     note = con.execute("SELECT note FROM negative_reports WHERE code = 'N10'").fetchone()[0]
     assert note == FORMULA_NOTE
-    from campaign import ui
+    from campaign.app import ui
 
     table = queries.run(con, "negative_event_list")
     for data in (ui.excel_bytes(table, sheet="负面清单事件"), report.quarantine_excel([res])):

@@ -122,12 +122,13 @@ def test_the_same_wording_twice_is_not_certain(standards):
 
 def test_two_thousand_texts_against_two_hundred_standards(standards):
     """Misspelt wordings still point at the standard they came from; a certain match is never the wrong one."""
-    many = pd.concat([standards, standards.assign(code=standards["code"] + "b")], ignore_index=True).iloc[:200]
+    base = standards.iloc[:150]  # 150 wordings, 50 of them twice: 200 standards
+    many = pd.concat([base, base.iloc[:50].assign(code=base["code"].iloc[:50] + "b")], ignore_index=True)
     name_of = dict(zip(many["code"], many["name"]))
     rng = random.Random(3)
     texts, origin = [], []
     for i in range(2000):
-        name = rng.choice(standards["name"].tolist())
+        name = rng.choice(base["name"].tolist())
         chars = list(name)
         for _ in range(rng.randint(0, 6)):
             chars[rng.randrange(len(chars))] = rng.choice("的了是在有和")
@@ -138,4 +139,4 @@ def test_two_thousand_texts_against_two_hundred_standards(standards):
     certain = [(got[t].code, o) for t, o in zip(texts, origin) if got[t].code]
     assert certain and all(name_of[c] == o for c, o in certain)
     pointed = sum(name_of.get(got[t].code or got[t].suggestion) == o for t, o in zip(texts, origin))
-    assert pointed >= 1800  # 1,881 of 2,000 with this seed; the rest were changed past recognition
+    assert pointed >= 1800  # 1,876 of 2,000 with this seed; the rest were changed past recognition

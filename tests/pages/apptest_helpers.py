@@ -107,9 +107,11 @@ def rebound_ids(p: pd.DataFrame, start: date, end: date, days: int = REBOUND_DAY
     return set(hit["problem_id"])
 
 
-def standard_rates(con: duckdb.DuckDBPyConnection, round_id: int) -> pd.DataFrame:
-    """Achievement and lost points per standard of one round, straight from the views."""
-    std = con.execute("SELECT code, name, method, points, indicator, site_types, categories FROM standards").df()
+def standard_rates(con: duckdb.DuckDBPyConnection, round_id: int, framework: str = "city") -> pd.DataFrame:
+    """Achievement and lost points per standard of one round, straight from the views (the city's framework, or
+    the minors' with framework="minors")."""
+    std = con.execute("SELECT code, name, method, points, indicator, site_types, categories FROM standards "
+                      "WHERE framework = ?", [framework]).df()
     obs = con.execute("SELECT standard_code, sum(score) s, sum(max_score) m FROM assessment_scores "
                       "WHERE round_id = ? GROUP BY 1", [round_id]).df().set_index("standard_code")
     sv = con.execute("SELECT indicator, sum(rate * respondents) / sum(respondents) r FROM survey_rates "

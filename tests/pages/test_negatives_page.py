@@ -13,10 +13,10 @@ def test_the_register_and_a_reported_event(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_DB", str(db))
     at = open_page("trends")
     reg = frame(at, "编码")
-    assert len(reg) == 16 and {"处理", "计入期限（月）", "责任单位", "状态"} <= set(reg.columns)
-    # the demo's round-5 event of N01 (2026-04-08) is within its twelve months at week 52's end
-    assert reg["编码"].iat[0] == "N01" and reg["状态"].iat[0].startswith("近12个月发生1次")
-    assert any("1 项负面清单事项在计入期限内发生：N01（扣3分）" in e.value for e in at.error)
+    assert len(reg) == 29 and {"处理", "计入期限（月）", "责任单位", "状态"} <= set(reg.columns)
+    # the demo's round-5 event of N18 (2026-04-08) is within its twelve months at week 52's end
+    assert reg["编码"].iat[0] == "N18" and reg["状态"].iat[0].startswith("近12个月发生1次")
+    assert any("1 项负面清单事项在计入期限内发生：N18（扣2分）" in e.value for e in at.error)
     at.selectbox(key="neg_item").select(next(o for o in at.selectbox(key="neg_item").options if o.startswith("N16")))
     at.date_input(key="neg_date").set_value(date(2026, 10, 1))
     at.text_input(key="neg_unit").input("北关街道")

@@ -10,10 +10,13 @@ def pass_rate(con) -> float:
 
 def street_lost(con, round_id: int, street: str) -> float:
     """谁丢分谁负责 for one street, computed from the rows: observations share their standard's lost points by
-    (max − score) / Σ max; survey standards share them by respondents × (1 − rate)."""
-    std = con.execute("SELECT code, method, points, indicator FROM standards").df().set_index("code")
+    (max − score) / Σ max; survey standards share them by respondents × (1 − rate). The city's framework, as the
+    page shows it."""
+    std = con.execute("SELECT code, method, points, indicator FROM standards WHERE framework = 'city'"
+                      ).df().set_index("code")
     obs = con.execute("SELECT standard_code, street, score, max_score FROM assessment_scores WHERE round_id = ?",
                       [round_id]).df()
+    obs = obs[obs["standard_code"].isin(std.index)]
     obs["tot"] = obs.groupby("standard_code")["max_score"].transform("sum")
     obs["lost"] = obs["standard_code"].map(std["points"]) * (obs["max_score"] - obs["score"]) / obs["tot"]
     lost = obs.loc[obs["street"].eq(street), "lost"].sum()

@@ -8,8 +8,10 @@ from campaign.config import load_office
 
 
 def round_total(con, round_id: int) -> float:
+    """City 80 % + minors 20 % (the sample framework's share) + bonus − deductions."""
     base = standard_rates(con, round_id)
-    earned = (base["points"] * base["rate"]).sum()
+    minors = standard_rates(con, round_id, "minors")
+    earned = 0.8 * (base["points"] * base["rate"]).sum() + 0.2 * (minors["points"] * minors["rate"]).sum()
     bonus = min(6, con.execute("SELECT coalesce(sum(points), 0) FROM bonus_awards WHERE round_id = ?",
                                [round_id]).fetchone()[0])
     ded = con.execute("SELECT coalesce(sum(deduction), 0) FROM negative_events WHERE round_id = ?",

@@ -35,8 +35,10 @@ def button(at, label: str):
 def independent_total(con, round_id: int = 8, site_type: str | None = None, target: float = 0.0):
     """The round's total with one site type raised to ``target``, straight from the views with pandas:
     each observation holds points × max / Σmax of its standard; the site type's observations close the same
-    share α of their gaps so that their points-weighted rate reaches the target."""
-    std = con.execute("SELECT code, method, points, indicator FROM standards").df().set_index("code")
+    share α of their gaps so that their points-weighted rate reaches the target. Points are points of the total:
+    the city's framework counts 80 %, the minors' 20 % (the sample framework's share)."""
+    std = con.execute("SELECT code, method, points * CASE framework WHEN 'minors' THEN 0.2 ELSE 0.8 END AS points, "
+                      "indicator FROM standards").df().set_index("code")
     obs = con.execute("SELECT standard_code, site_type, score, max_score FROM assessment_scores WHERE round_id = ?",
                       [round_id]).df()
     if site_type:
@@ -83,7 +85,9 @@ def test_a_setting_in_the_link_changes_total_sections_and_rank(app_env):
     assert metric(at, "推演总分").delta == f"{total - base:+.2f} 分"
     assert metric(at, "同组排名").value == f"第 {rank} 名"
     sections = next(d.value for d in at.dataframe if "板块" in d.value.columns)
-    assert sections["推演"].sum() == pytest.approx(total - 3.0, abs=0.02)  # the demo's round 8 has 3 bonus
+    minors = sections["板块"].str.startswith("未成年人")  # the minors' framework counts 20 %, the city's 80 %
+    assert 0.8 * sections.loc[~minors, "推演"].sum() + 0.2 * sections.loc[minors, "推演"].sum() == pytest.approx(
+        total - 3.0, abs=0.02)  # the demo's round 8 has 3 bonus
     assert (sections["变化"] >= 0).all() and sections["变化"].sum() > 0
     assert any("scenario=site_type:农贸市场=0.9" in c.value for c in at.code)  # the share link
 
