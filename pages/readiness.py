@@ -37,8 +37,9 @@ m[2].metric("预计总分（中位数）", f"{fc.quantiles[0.5]:.1f}", f"80% 区
 last = rounds.iloc[-1]
 m[3].metric(f"上轮总分（{analysis.short_round(last.round_name)}）", f"{last.total:.2f}")
 if fc.p_minors_gate is not None:
-    m[4].metric(f"未成年人测评达 {fc.minors_gate:g} 分的把握", forecast.pct(fc.p_minors_gate),
-                f"预计 {fc.minors_median:.1f} 分", delta_color="off", delta_arrow="off")
+    m[4].metric("未成年人过线把握", forecast.pct(fc.p_minors_gate),
+                f"预计 {fc.minors_median:.1f} 分（线 {fc.minors_gate:g}）", delta_color="off", delta_arrow="off",
+                help=f"未成年人思想道德建设测评达到 {fc.minors_gate:g} 分申报线的把握")
 st.info(f"回测：{bt.line()}", icon=":material/fact_check:")
 for w in fc.warnings:
     st.warning(w)
