@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from campaign import whatif
-from campaign import whatif_plan as wp
 from campaign.config import OfficeFileError, load_office
 from campaign.demo import build_demo
+from campaign.whatif import plan as wp
 
 
 # ------------------------------------------------------------------------------------------ a tiny framework
