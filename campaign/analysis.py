@@ -14,8 +14,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics, queries, ranking_rules, scoring
+from campaign import metrics, queries, ranking_rules
 from campaign.config import DATA_DIR, read_yaml
+from campaign.model import scoring
 from campaign.ranking_rules import FairRule, ListRule, TalkRule
 
 RANKING_FILE = DATA_DIR / "ranking_index.yaml"

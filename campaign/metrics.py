@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from campaign import queries, scoring
+from campaign import queries
+from campaign.model import scoring
 from campaign.store import get_meta
 
 

@@ -17,9 +17,10 @@ import json
 import duckdb
 import pytest
 
-from campaign import forecast, metrics, scoring, whatif
+from campaign import forecast, metrics, whatif
 from campaign.framework import parse_framework
 from campaign.ingest import import_file
+from campaign.model import scoring
 from campaign.store import init_store
 from campaign.whatif import plan as wplan
 from tests.ingest.conftest import write_xlsx

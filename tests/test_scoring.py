@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from campaign import scoring
+from campaign.model import scoring
 
 STANDARDS = pd.DataFrame([
     # code, method, points, indicator, department

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign import metrics, scoring, whatif
+from campaign import metrics, whatif
 from campaign.config import ROOT
 from campaign.demo import build_demo
 from campaign.framework import load_framework
+from campaign.model import scoring
 
 
 @pytest.fixture(scope="module")

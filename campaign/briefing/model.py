@@ -12,9 +12,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import analysis, metrics, publish, queries, ranking_rules, scoring
+from campaign import analysis, metrics, publish, queries, ranking_rules
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
+from campaign.model import scoring
 from campaign.weeks import Week, parse_week, week_number, week_of
 
 DOC_OVERDUE_ROWS = 15

@@ -31,7 +31,7 @@ The model, plainly (docs/forecast.md says the same in Chinese)
     Peers. Each peer's next total is its recent published totals' line one round ahead, with the line's
     prediction error as spread (at least min_spread points); peers are independent of us and of each other.
 
-    Totals. Per simulated assessment the standards' rates are scored exactly as campaign.scoring does
+    Totals. Per simulated assessment the standards' rates are scored exactly as campaign.model.scoring does
     (Σ points × rate, a standard nobody assessed scores 0, plus the latest round's bonus up to the cap, minus
     no negative-list deduction: none is foreseen). With every rate at 100 % the total is the deterministic
     maximum. Rank = 1 + peers strictly ahead (scoring.peer_rank).

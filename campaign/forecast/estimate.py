@@ -12,10 +12,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import geo, scoring
+from campaign import geo
 from campaign.forecast.inputs import Inputs, read_inputs
 from campaign.forecast.rule import Rule, load_rule
 from campaign.forecast.stats import expit, line, logit, weights
+from campaign.model import scoring
 
 PASS_AT = 0.999      # an observation at ≥ 99.9 % of its max score has passed
 STREET_PRIOR = 20.0  # pseudo-observations shrinking a street's pass share towards the district's
@@ -76,7 +77,7 @@ class Model:
 
     @property
     def max_total(self) -> float:
-        """The deterministic maximum: every standard that can be assessed at 100 %, through campaign.scoring."""
+        """The deterministic maximum: every standard that can be assessed at 100 %, through campaign.model.scoring."""
         from campaign.forecast.simulate import max_total  # simulate builds on this module
 
         return max_total(self)

@@ -67,7 +67,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, rule: Rule, before: date | None 
 def _standards(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame,
                last: int) -> tuple[pd.DataFrame, tuple[float, float] | None]:
     """The city's standards, and the minors' framework's weighted into one list when the latest round assessed it
-    (as campaign.scoring.round_total blends them: (1 − share) × city + share × minors)."""
+    (as campaign.model.scoring.round_total blends them: (1 − share) × city + share × minors)."""
     city = metrics.standards(con).assign(framework="city")
     ms = metrics.minors_settings(con)
     if ms is None:

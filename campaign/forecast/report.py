@@ -8,13 +8,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
 from campaign.forecast.backtest import Backtest
 from campaign.forecast.estimate import Model, build
 from campaign.forecast.rule import Rule
 from campaign.forecast.scenario import Alpha, settings_of
 from campaign.forecast.simulate import Simulation, max_total, simulate
 from campaign.forecast.stats import expit
+from campaign.model import scoring
 
 
 HELP = """**怎样算的**（详见 docs/forecast.md）

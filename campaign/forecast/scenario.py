@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
 from campaign.forecast.estimate import Model, expected_counts
 from campaign.forecast.stats import expit
+from campaign.model import scoring
 
 
 def settings_of(rates_override) -> tuple[list, list[str]]:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
 from campaign.forecast.estimate import Model
 from campaign.forecast.scenario import Alpha, alphas, settings_of
+from campaign.model import scoring
 
 CHUNK = 2_500        # simulated assessments per block (bounded memory at any size)
 
@@ -209,7 +209,7 @@ def minors_scores(model: Model, rates: np.ndarray) -> np.ndarray | None:
 
 
 def max_total(model: Model) -> float:
-    """Every standard that can be assessed at 100 %, scored by campaign.scoring (the deterministic maximum)."""
+    """Every standard that can be assessed at 100 %, scored by campaign.model.scoring (the deterministic maximum)."""
     std = model.standards
     can = set(model.field["code"].iloc[np.unique(np.concatenate([b.stds for b in model.blocks]))]) if model.blocks \
         else set()
@@ -223,7 +223,7 @@ def max_total(model: Model) -> float:
 
 
 def total_of(model: Model, rates_row: np.ndarray) -> float:
-    """One simulated assessment's total through campaign.scoring (the vectorised total must equal it)."""
+    """One simulated assessment's total through campaign.model.scoring (the vectorised total must equal it)."""
     std = model.standards
     obs = pd.DataFrame({"standard_code": std["code"], "score": rates_row, "max_score": 1.0})
     is_sv = scoring.method_kinds(std).eq(scoring.SURVEY).to_numpy()

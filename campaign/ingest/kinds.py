@@ -16,11 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from campaign import scoring
 from campaign.ingest import names as namecheck
 from campaign.ingest import values
 from campaign.ingest.result import Frame, ImportResult, round_from_title
 from campaign.ingest.mapping import IND_PREFIX, Aliases
+from campaign.model import scoring
 
 OPEN, CLOSED = ("待整改", "整改中"), ("已整改", "已销号")
 CANCELLED = "作废"

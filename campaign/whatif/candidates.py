@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
+from campaign.model import scoring
 from campaign.whatif.effort import Effort, load_effort
 from campaign.whatif.model import Model, _alpha
 from campaign.whatif.settings import Terms, key_text

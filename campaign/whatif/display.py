@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
+from campaign.model import scoring
 from campaign.whatif.model import Model, Projection, project_text
 from campaign.whatif.settings import (FIX_ALL, KINDS, Setting, format_scenario, key_text, parse_key,
                                       parse_setting)

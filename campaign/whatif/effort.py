@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from campaign import scoring
 from campaign.config import DATA_DIR, read_yaml
+from campaign.model import scoring
 from campaign.whatif.settings import FIELD, ONLINE, SURVEY, WhatIfError, parse_key, parse_rate
 
 EFFORT_FILE = DATA_DIR / "whatif_effort.yaml"

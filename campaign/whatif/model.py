@@ -11,7 +11,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics, queries, scoring
+from campaign import metrics, queries
+from campaign.model import scoring
 from campaign.whatif.effort import load_effort
 from campaign.whatif.settings import KINDS, SURVEY, Setting, Terms, WhatIfError, parse_scenario
 
@@ -173,7 +174,8 @@ def build_model(con: duckdb.DuckDBPyConnection, round_id: int | None = None) -> 
     weight = pd.Series(1.0, index=std.index)  # what a point of each standard is worth in the total
     if minors is not None and minors[0] is not None:
         # the round assessed the minors' framework: its standards move with the city's, each framework's points
-        # counting for its share of the total ((1 − share) × city + share × minors, as campaign.scoring blends them)
+        # counting for its share of the total ((1 − share) × city + share × minors, as campaign.model.scoring
+        # blends them)
         mstd = queries.run(con, "minors_standards").assign(framework="minors")
         share_m = float(minors[1])
         std = pd.concat([std, mstd], ignore_index=True)

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import scoring
+from campaign.model import scoring
 from campaign.model.calendar import add_working_days, covered, is_workday, working_days_between
 from campaign.store import write_transaction
 from campaign.whatif import display

@@ -2,7 +2,7 @@
 rate, ``fix:KEY`` marks the open problems it matches as fixed (the package doc lists the keys). Parsing, the
 scenario text and its JSON form, the classic assessment methods' names and the error every what-if module raises.
 
-The what-if treats a standard by its method's kind (campaign.scoring.method_kinds), whatever the framework file
+The what-if treats a standard by its method's kind (campaign.model.scoring.method_kinds), whatever the framework file
 calls the method: field kinds are raised per site (standard × street × department), material and opinion kinds
 per standard, survey kinds per indicator (× street)."""
 from __future__ import annotations

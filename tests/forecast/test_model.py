@@ -1,5 +1,5 @@
 """The forecast's model on a small demo: certainty at 100 %, losses when the weakest standards fail, what-ifs that
-only raise the odds, the same numbers from the same seed, totals scored as campaign.scoring scores them."""
+only raise the odds, the same numbers from the same seed, totals scored as campaign.model.scoring scores them."""
 from dataclasses import replace
 
 import numpy as np

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from campaign import scoring
+from campaign.model import scoring
 from apptest_helpers import metric
 
 from campaign.config import ROOT
