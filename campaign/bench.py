@@ -23,8 +23,8 @@ import pandas as pd
 from campaign import queries
 from campaign.config import ROOT, load_office
 from campaign.demo import build_demo
+from campaign.model.weeks import week_of
 from campaign.store import upgrade_schema
-from campaign.weeks import week_of
 
 BENCH_DIR = ROOT / ".bench"
 PROBLEMS_PER_SCALE = 18_374 / 1.0  # what scale 1 of the demo yields with the default seed

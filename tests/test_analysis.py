@@ -253,7 +253,7 @@ def test_ranking_ignores_its_own_dimension_and_flags_follow_the_index(demo_con):
 # the global filters' period and the Excel helper
 def test_a_date_range_replaces_the_week_in_the_bound_parameters():
     from campaign.app import ui
-    from campaign.weeks import week_number
+    from campaign.model.weeks import week_number
 
     week = week_number(52, START)
     f = ui.Filters(week, 8, "r", None, None, None, None)

@@ -26,7 +26,7 @@ def test_no_button_when_every_finding_is_inside_the_calendar():
 
 
 def test_a_week_before_week_one_is_named_by_its_dates():
-    from campaign.weeks import week_of
+    from campaign.model.weeks import week_of
 
     start = date(2025, 11, 24)
     assert week_of(date(2025, 12, 3), start).name == "第2周"

@@ -20,8 +20,8 @@ from campaign import queries
 from campaign.app.draw import excel_bytes, excel_download, fmt_delta, small_multiples  # noqa: F401 (the pages' helpers)
 from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.config import OfficeFileError, db_path, load_office
+from campaign.model.weeks import Week, week_number, week_of
 from campaign.store import data_version, sync_office_settings, writes_in_process
-from campaign.weeks import Week, week_number, week_of
 
 ALL = "全部"
 

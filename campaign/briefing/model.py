@@ -16,7 +16,7 @@ from campaign import analysis, metrics, publish, queries, ranking_rules
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
 from campaign.model import scoring
-from campaign.weeks import Week, parse_week, week_number, week_of
+from campaign.model.weeks import Week, parse_week, week_number, week_of
 
 DOC_OVERDUE_ROWS = 15
 DOC_BOARD_ROWS = 10

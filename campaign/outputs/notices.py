@@ -22,7 +22,7 @@ import pandas as pd
 
 from campaign import queries
 from campaign.model.calendar import add_working_days, working_days_between
-from campaign.weeks import Week
+from campaign.model.weeks import Week
 
 BY = {"department": "责任单位", "street": "街道（镇）"}
 REPLY_WORKING_DAYS = 3   # the reply slip is due this many working days after the notice

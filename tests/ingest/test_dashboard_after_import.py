@@ -13,8 +13,8 @@ from campaign.config import ROOT
 from campaign.framework import load_framework
 from campaign.ingest import import_file
 from campaign.ingest.bench import HEADER, STREETS, ledger_rows, write_xlsx
+from campaign.model.weeks import week_of
 from campaign.store import init_store
-from campaign.weeks import week_of
 from tests.ingest.conftest import write_csv
 from tests.ingest.conftest import write_xlsx as write_table
 
