@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from campaign.framework import Framework, load_framework
 from campaign.model import scoring
+from campaign.model.framework import Framework, load_framework
 from campaign.store import (bump_data_version, connect, create_schema, load_framework_into, set_meta,
                             sync_office_settings)
 

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from campaign.config import OfficeSettings, load_office
-from campaign.framework import Framework, load_framework
+from campaign.model.framework import Framework, load_framework
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from campaign.config import FRAMEWORK_FILE
-from campaign.framework import FrameworkError, load_framework, parse_framework
+from campaign.model.framework import FrameworkError, load_framework, parse_framework
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 
 from campaign import forecast, metrics, whatif
-from campaign.framework import parse_framework
 from campaign.ingest import import_file
 from campaign.model import scoring
+from campaign.model.framework import parse_framework
 from campaign.store import init_store
 from campaign.whatif import plan as wplan
 from tests.ingest.conftest import write_xlsx

@@ -12,7 +12,7 @@ from ranking_helpers import W52, _problems
 
 from campaign import analysis, metrics, whatif
 from campaign.config import FRAMEWORK_FILE
-from campaign.framework import FrameworkError, parse_framework
+from campaign.model.framework import FrameworkError, parse_framework
 from campaign.store import init_store
 
 RAW = yaml.safe_load(FRAMEWORK_FILE.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ import yaml
 
 from campaign import metrics, negatives
 from campaign.config import FRAMEWORK_FILE
-from campaign.framework import FrameworkError, load_framework, parse_framework
+from campaign.model.framework import FrameworkError, load_framework, parse_framework
 
 
 @pytest.fixture()

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from campaign import metrics, whatif
 from campaign.config import ROOT
 from campaign.demo import build_demo
-from campaign.framework import load_framework
 from campaign.model import scoring
+from campaign.model.framework import load_framework
 
 
 @pytest.fixture(scope="module")

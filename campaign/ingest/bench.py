@@ -130,10 +130,10 @@ def matching_ms(runs: int = 3) -> dict:
 
     import pandas as pd
 
-    from campaign.framework import load_framework
     from campaign.ingest.names import check
     from campaign.ingest.standard_match import match_standards
     from campaign.model.calendar import add_working_days_array
+    from campaign.model.framework import load_framework
 
     rng = random.Random(7)
     chars = "东南西北关门湖山林青柳河桥城新安和平人民解放文化建设"

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from campaign.config import ROOT
-from campaign.framework import load_framework
 from campaign.ingest import import_file
 from campaign.ingest.bench import HEADER, STREETS, ledger_rows, write_xlsx
+from campaign.model.framework import load_framework
 from campaign.model.weeks import week_of
 from campaign.store import init_store
 from tests.ingest.conftest import write_csv

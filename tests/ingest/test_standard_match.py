@@ -7,8 +7,8 @@ import random
 import pandas as pd
 import pytest
 
-from campaign.framework import load_framework
 from campaign.ingest.standard_match import StandardMatch, match_standards, normalise
+from campaign.model.framework import load_framework
 
 
 @pytest.fixture(scope="module")
