@@ -52,7 +52,8 @@ def publisher(by: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from campaign import analysis, metrics, publish
+    from campaign import analysis, publish
+    from campaign.analysis import metrics
     from campaign.briefing import BriefingError
     from campaign.briefing.model import resolve_week
     from campaign.config import load_office

@@ -2,7 +2,8 @@
 marked down (table and map), the standards carrying the risk, and how well the forecast did on past rounds."""
 import streamlit as st
 
-from campaign import analysis, forecast, metrics
+from campaign import analysis, forecast
+from campaign.analysis import metrics
 from campaign.app import ui
 from campaign.config import load_office
 from campaign.forecast import charts

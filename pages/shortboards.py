@@ -2,7 +2,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, metrics
+from campaign import analysis, figures
+from campaign.analysis import metrics
 from campaign.app import ui
 from campaign.config import load_office
 

@@ -4,7 +4,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, forecast, metrics
+from campaign import analysis, figures, forecast
+from campaign.analysis import metrics
 from campaign.app import negative_view, ui
 from campaign.config import load_office
 from campaign.forecast import charts

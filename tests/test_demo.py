@@ -81,7 +81,7 @@ def test_demo_has_the_structure_of_real_ledgers(demo_con):
     assert trend["late"].sum() < trend["early"].sum()
     assert (trend["late"] > trend["early"] * 1.1).any()
     # assessment totals improve round on round overall
-    from campaign import metrics
+    from campaign.analysis import metrics
     rs = metrics.round_scores(demo_con)
     assert rs["total"].iloc[-1] > rs["total"].iloc[0] + 10
     assert rs["rank"].iloc[-1] < rs["rank"].iloc[0]

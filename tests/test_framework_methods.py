@@ -17,7 +17,8 @@ import json
 import duckdb
 import pytest
 
-from campaign import forecast, metrics, whatif
+from campaign import forecast, whatif
+from campaign.analysis import metrics
 from campaign.ingest import import_file
 from campaign.model import scoring
 from campaign.model.framework import parse_framework

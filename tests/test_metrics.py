@@ -1,7 +1,8 @@
 """Round results computed once where a caller asks for them repeatedly, and the overview's bottom lists."""
 import pandas as pd
 
-from campaign import briefing, metrics, queries
+from campaign import briefing, queries
+from campaign.analysis import metrics
 
 
 def counting(monkeypatch) -> dict:

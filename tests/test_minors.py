@@ -10,7 +10,8 @@ import pytest
 import yaml
 from ranking_helpers import W52, _problems
 
-from campaign import analysis, metrics, whatif
+from campaign import analysis, whatif
+from campaign.analysis import metrics
 from campaign.config import FRAMEWORK_FILE
 from campaign.model.framework import FrameworkError, parse_framework
 from campaign.store import init_store

@@ -8,7 +8,8 @@ import duckdb
 import pytest
 import yaml
 
-from campaign import metrics, negatives
+from campaign import negatives
+from campaign.analysis import metrics
 from campaign.config import FRAMEWORK_FILE
 from campaign.model.framework import FrameworkError, load_framework, parse_framework
 

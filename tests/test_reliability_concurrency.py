@@ -11,7 +11,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from campaign import metrics, ops, queries
+from campaign import ops, queries
+from campaign.analysis import metrics
 from campaign.config import ROOT
 from campaign.ingest import import_file
 from campaign.ingest.bench import ledger_rows, write_csv

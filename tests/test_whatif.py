@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign import metrics, whatif
+from campaign import whatif
+from campaign.analysis import metrics
 from campaign.config import ROOT
 from campaign.demo import build_demo
 from campaign.model import scoring

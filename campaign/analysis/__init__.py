@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics, queries, ranking_rules
+from campaign import queries, ranking_rules
+from campaign.analysis import metrics
 from campaign.config import DATA_DIR, read_yaml
 from campaign.model import scoring
 from campaign.ranking_rules import FairRule, ListRule, TalkRule

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from campaign import briefing, metrics, queries
+from campaign import briefing, queries
+from campaign.analysis import metrics
 from campaign.bench import default_params, page_files, summarise
 from campaign.config import ROOT
 

@@ -7,7 +7,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics
+from campaign.analysis import metrics
 from campaign.forecast.estimate import build
 from campaign.forecast.rule import Rule, load_rule
 from campaign.forecast.simulate import simulate

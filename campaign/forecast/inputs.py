@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from campaign import metrics, queries
+from campaign import queries
+from campaign.analysis import metrics
 from campaign.forecast.rule import ForecastError, Rule
 
 

@@ -11,7 +11,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import metrics, queries
+from campaign import queries
+from campaign.analysis import metrics
 from campaign.model import scoring
 from campaign.whatif.effort import load_effort
 from campaign.whatif.settings import KINDS, SURVEY, Setting, Terms, WhatIfError, parse_scenario

@@ -125,7 +125,8 @@ def test_with_coordinates_the_surroundings_lie_within_the_radius(small_model):
 
 
 def test_the_minors_framework_counts_for_its_share_and_has_its_own_odds(small_con, small_model):
-    from campaign import metrics, queries
+    from campaign import queries
+    from campaign.analysis import metrics
     assert small_model.minors == (0.2, 85.0)
     last = metrics.round_scores(small_con).iloc[-1]
     assert small_model.round_total == pytest.approx(last.total)  # the trends page's figure, minors included

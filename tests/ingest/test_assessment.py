@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from campaign import metrics
+from campaign.analysis import metrics
 from campaign.ingest import import_file, undo_import
 from tests.ingest.conftest import write_csv, write_xlsx
 

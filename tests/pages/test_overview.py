@@ -65,7 +65,7 @@ def test_overview_shows_latest_round_and_week(app_env):
 def test_bottom_street_is_the_one_that_lost_most(app_env):
     at = run_app()
     con = duckdb.connect(str(app_env))
-    from campaign import metrics
+    from campaign.analysis import metrics
     att = metrics.round_detail(con, 8).attribution
     worst = att[att["street"] != scoring.DISTRICT_LEVEL].groupby("street")["lost"].sum().idxmax()
     con.close()
