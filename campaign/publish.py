@@ -13,7 +13,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from campaign import analysis, queries, ranking_rules, store
+from campaign import analysis, queries, store
+from campaign.analysis import ranking_rules
 
 UNIT_KINDS = ("street", "department", "site_unit", "community")
 PUBLISHED_COLUMNS = ["rank", "unit", "total", "change", "flag", "list_value", "talk", "steady"]

@@ -14,11 +14,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import queries, ranking_rules
-from campaign.analysis import metrics
+from campaign import queries
+from campaign.analysis import metrics, ranking_rules
+from campaign.analysis.ranking_rules import FairRule, ListRule, TalkRule
 from campaign.config import DATA_DIR, read_yaml
 from campaign.model import scoring
-from campaign.ranking_rules import FairRule, ListRule, TalkRule
 
 RANKING_FILE = DATA_DIR / "ranking_index.yaml"
 UNITS = {"street": "街道（镇）", "department": "责任单位", "site_unit": "包保单位", "community": "社区"}

@@ -12,8 +12,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import analysis, publish, queries, ranking_rules
-from campaign.analysis import metrics
+from campaign import analysis, publish, queries
+from campaign.analysis import metrics, ranking_rules
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
 from campaign.model import scoring
