@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from campaign import analysis, ranking_entries
+from campaign import analysis
+from campaign.analysis import ranking_entries
 from campaign.app import ui
 from campaign.app.text import md
 
