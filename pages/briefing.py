@@ -3,7 +3,8 @@ import html
 
 import streamlit as st
 
-from campaign import briefing, figures
+from campaign import briefing
+from campaign.analysis import figures
 from campaign.app import ui
 
 PRINT_CSS = """<style>

@@ -6,7 +6,7 @@ import time
 import streamlit as st
 import streamlit.components.v1 as components
 
-from campaign import figures
+from campaign.analysis import figures
 from campaign.app import ui
 from campaign.briefing import BriefingError, TemplateError
 from campaign.outputs import slides

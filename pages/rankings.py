@@ -3,8 +3,8 @@ black lists by place or by threshold, talks), rank change weighed against each u
 import pandas as pd
 import streamlit as st
 
-from campaign import analysis, figures, publish
-from campaign.analysis import ranking_rules
+from campaign import analysis, publish
+from campaign.analysis import figures, ranking_rules
 from campaign.app import rankings_view as view
 from campaign.app import ui
 from campaign.config import load_office

@@ -2,8 +2,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures
-from campaign.analysis import metrics
+from campaign import analysis
+from campaign.analysis import figures, metrics
 from campaign.app import ui
 from campaign.config import load_office
 

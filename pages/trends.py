@@ -4,8 +4,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign import analysis, figures, forecast
-from campaign.analysis import metrics
+from campaign import analysis, forecast
+from campaign.analysis import figures, metrics
 from campaign.app import negative_view, ui
 from campaign.config import load_office
 from campaign.forecast import charts

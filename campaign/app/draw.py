@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from campaign.figures import style
+from campaign.analysis.figures import style
 
 
 def fmt_delta(value: float, digits: int = 2, unit: str = "") -> str | None:

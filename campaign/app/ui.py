@@ -1,5 +1,5 @@
 """Streamlit glue shared by the pages: one connection per process, cached queries, global filters, sign-in;
-the palette (campaign.figures) and the drawing helpers (campaign.app.draw) under the names the pages use.
+the palette (campaign.analysis.figures) and the drawing helpers (campaign.app.draw) under the names the pages use.
 
 Like the rest of campaign/app/, the only part of the package that imports Streamlit (tests/app/test_package_shape.py).
 """
@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from campaign import queries
+from campaign.analysis.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.app.draw import excel_bytes, excel_download, fmt_delta, small_multiples  # noqa: F401 (the pages' helpers)
-from campaign.figures import AMBER, BLUE, FONT, GREEN, GREY, RED, style  # noqa: F401 (the pages' palette)
 from campaign.config import OfficeFileError, db_path, load_office
 from campaign.model.weeks import Week, week_number, week_of
 from campaign.store import data_version, sync_office_settings, writes_in_process

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from campaign import geo
-from campaign.figures import BLUE, GREY, RED, hbars, style
+from campaign.analysis.figures import BLUE, GREY, RED, hbars, style
 from campaign.forecast.report import Forecast, pct
 from campaign.forecast.rule import Rule
 
