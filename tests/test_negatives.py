@@ -8,8 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-from campaign import negatives
-from campaign.analysis import metrics
+from campaign.analysis import metrics, negatives
 from campaign.config import FRAMEWORK_FILE
 from campaign.model.framework import FrameworkError, load_framework, parse_framework
 

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from campaign import negatives
+from campaign.analysis import negatives
 from campaign.app import ui
 
 

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from campaign import negatives, queries
-from campaign.analysis import metrics
+from campaign import queries
+from campaign.analysis import metrics, negatives
 from campaign.ingest import engine, log, names, report, upsert
 from tests.ingest.negative_files import FORMULA_NOTE, LATER, write_negative_ledger
 
