@@ -52,11 +52,12 @@ def publisher(by: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from campaign import analysis, publish
+    from campaign import analysis
     from campaign.analysis import metrics
     from campaign.briefing import BriefingError
     from campaign.briefing.model import resolve_week
     from campaign.config import load_office
+    from campaign.outputs import publish
     from campaign.outputs.cli import open_store
 
     try:

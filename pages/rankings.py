@@ -3,11 +3,12 @@ black lists by place or by threshold, talks), rank change weighed against each u
 import pandas as pd
 import streamlit as st
 
-from campaign import analysis, publish
+from campaign import analysis
 from campaign.analysis import figures, ranking_rules
 from campaign.app import rankings_view as view
 from campaign.app import ui
 from campaign.config import load_office
+from campaign.outputs import publish
 
 f = ui.filters()
 office = load_office()

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from campaign import analysis, publish, store
+from campaign import analysis, store
+from campaign.outputs import publish
 from test_store import documented_views
 
 WEEK = (date(2026, 11, 16), date(2026, 11, 22))

@@ -7,9 +7,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from campaign import analysis, briefing, publish
+from campaign import analysis, briefing
 from campaign.config import ROOT
 from campaign.ingest import import_file
+from campaign.outputs import publish
 from tests.ingest.conftest import LEDGER_HEADER, ledger_row, write_xlsx
 
 WEEK = (date(2026, 11, 16), date(2026, 11, 22))

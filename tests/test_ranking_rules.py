@@ -10,8 +10,9 @@ import pytest
 import yaml
 from ranking_helpers import FIX_ONLY, HAND, NOISE_PLAN, STREETS, W52, build_store, threshold_rules
 
-from campaign import analysis, publish
+from campaign import analysis
 from campaign.analysis import ranking_entries, ranking_rules
+from campaign.outputs import publish
 
 D = dt.date
 

@@ -12,12 +12,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import analysis, publish, queries
+from campaign import analysis, queries
 from campaign.analysis import metrics, ranking_rules
 from campaign.briefing.template import TEMPLATE_FILE, Template, fill, load_template
 from campaign.config import load_office
 from campaign.model import scoring
 from campaign.model.weeks import Week, parse_week, week_number, week_of
+from campaign.outputs import publish
 
 DOC_OVERDUE_ROWS = 15
 DOC_BOARD_ROWS = 10
@@ -252,7 +253,8 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
         if len(rounds) else rounds
     rid = int(upto["round_id"].iat[-1]) if len(upto) else None
     common = dict(start=wk.start, end=wk.end, round_id=rid, rebound_days=office.rebound_days)
-    # a published week's ranks and flags are the ones in force (campaign.publish), whatever was imported later
+    # a published week's ranks and flags are the ones in force (campaign.outputs.publish), whatever was imported
+    # later
     rankings = {u: publish.in_force(con, analysis.ranking(con, u, d.spec(), fair=d.fair.spec(), **common),
                                     wk.start, wk.end) for u, d in idx.items()}
     outcomes = {u: analysis.outcome(r, idx[u]) for u, r in rankings.items()}
