@@ -176,7 +176,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from campaign.publish_cli import run
+    from campaign.outputs.publish_cli import run
 
     return run(args)
 
@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_briefing)
 
     p = sub.add_parser("publish", help="发布某一周的街道、责任单位、包保单位或社区排名（同“排名”页的发布本周排名）")
-    from campaign.publish_cli import add_arguments as publish_arguments
+    from campaign.outputs.publish_cli import add_arguments as publish_arguments
 
     publish_arguments(p)
     p.set_defaults(func=cmd_publish)
