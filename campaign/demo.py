@@ -405,8 +405,8 @@ def _generate(con, fw: Framework, scale: float, seed: int, progress) -> dict:
 def _with_coordinates(sites: pd.DataFrame, seed: int) -> pd.DataFrame:
     """经度/纬度 inside each street's made-up outline (data/demo_streets.geojson), from a random stream of their
     own, so the rest of the demo is the same with or without them; no outline file: no coordinates."""
-    from campaign import geo
     from campaign.config import DATA_DIR
+    from campaign.model import geo
 
     out = sites.assign(lon=np.nan, lat=np.nan)
     try:

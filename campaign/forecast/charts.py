@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from campaign import geo
 from campaign.analysis.figures import BLUE, GREY, RED, hbars, style
 from campaign.forecast.report import Forecast, pct
 from campaign.forecast.rule import Rule
+from campaign.model import geo
 
 NEXT = "下次测评"
 OUTLINE_FILL = "#eef1f5"

@@ -12,11 +12,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign import geo
 from campaign.forecast.inputs import Inputs, read_inputs
 from campaign.forecast.rule import Rule, load_rule
 from campaign.forecast.stats import expit, line, logit, weights
-from campaign.model import scoring
+from campaign.model import geo, scoring
 
 PASS_AT = 0.999      # an observation at ≥ 99.9 % of its max score has passed
 STREET_PRIOR = 20.0  # pseudo-observations shrinking a street's pass share towards the district's

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from campaign import geo
 from campaign.config import DATA_DIR
+from campaign.model import geo
 
 SQUARE = [[[120.0, 30.0], [120.01, 30.0], [120.01, 30.01], [120.0, 30.01], [120.0, 30.0]]]
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign import geo
 from campaign.forecast import estimate, forecast, load_rule, read_inputs, simulate, total_of, with_failing
 from campaign.forecast.simulate import max_total
+from campaign.model import geo
 
 RUNS = 400
 EVERYTHING = "section:A=1;section:B=1;section:C=1;section:MA=1;section:MB=1"  # city and minors
