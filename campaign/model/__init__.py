@@ -1,1 +1,1 @@
-"""Domain models: scoring rules and the office's calendar."""
+"""Domain models: the assessment framework, scoring rules, the office's weeks and calendar, street outlines."""
