@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from campaign.ingest import kinds, mapping, profiles, values
+from campaign.ingest import builders, kinds, mapping, profiles, values
 from campaign.ingest.mapping import IND_PREFIX, KINDS, Aliases, Header
 from campaign.ingest.read import ImportRefused, Workbook, read_bytes
 from campaign.ingest.result import Frame, ImportResult, SheetInfo, round_from_title
@@ -183,7 +183,7 @@ def _import_report_sheets(cur, al: Aliases, res: ImportResult, tables, round_nam
     frame = _gather(tables, "report_streets", al, sub)
     ctx = kinds.Context(cur, al, sub, frame, round_name=round_name or round_from_title(" ".join(frame.titles)),
                         accept_suggestions=accept_suggestions)
-    stage = kinds.BUILDERS["report_streets"](ctx)
+    stage = builders.BUILDERS["report_streets"](ctx)
     q, q_rows = ctx.quarantine()
     if len(stage):
         upsert.APPLY["report_streets"](ctx, stage, res.import_id)
@@ -490,7 +490,7 @@ def _run(cur, data: bytes, file_name: str, kind: str | None = None, imported_by:
             upsert.ensure_tables(cur)
             ctx = kinds.Context(cur, al, res, frame, round_name=round_name, source=prof.source if prof else None,
                                 accept_suggestions=accept_suggestions, allow_older=allow_older)
-            stage = kinds.BUILDERS[res.kind](ctx)
+            stage = builders.BUILDERS[res.kind](ctx)
             res.quarantine, res.quarantine_rows = ctx.quarantine()
             res.quarantined = int(res.quarantine["_i"].nunique()) if len(res.quarantine) else 0
             res.quarantine = res.quarantine.drop(columns="_i")

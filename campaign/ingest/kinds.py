@@ -1039,9 +1039,3 @@ def build_report_streets(ctx: Context) -> pd.DataFrame:
                    "pass_rate": pd.array([np.nan if v is None else v for v in pass_rate], dtype="Float64"),
                    "rank": rank_i})
     return stage[ok].reset_index(drop=True)
-
-
-from campaign.ingest.negative_kind import build_negatives  # noqa: E402  (it builds on this module's Context)
-
-BUILDERS = {"ledger": build_ledger, "assessment": build_assessment, "survey": build_survey, "peers": build_peers,
-            "report_streets": build_report_streets, "negatives": build_negatives}

@@ -39,7 +39,7 @@ def test_a_real_shaped_ledger_counts_as_a_person_counts_it(con, ledger):
     q = res.quarantine.set_index("行号")
     assert list(q.index) == [8, 9, 10, 11, 12]
     assert q.at[8, "列"] == "事项名称" and "与 N02（发生较大及以上火灾事故造成人员伤亡）相近" in q.at[8, "原因"]
-    assert q.at[9, "原因"].startswith("负面清单事项「火灾」在负面清单中找不到，最接近的是：N02 ")
+    assert q.at[9, "原因"].startswith("负面清单事项「火灾」在负面清单中找不到，最接近的是：N29 发生特别重大火灾事故")
     assert (q.at[10, "列"], q.at[10, "原因"]) == ("事项编码", "负面清单中没有编码为「N99」的事项")
     assert (q.at[11, "列"], q.at[11, "原因"]) == ("发生日期", f"发生日期 {LATER} 晚于今天（{date.today()}）")
     assert (q.at[12, "列"], q.at[12, "原因"]) == ("发生日期", "必填项为空")
