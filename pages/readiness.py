@@ -36,7 +36,7 @@ if fc.p_target_rank is not None:
 m[2].metric("预计总分（中位数）", f"{fc.quantiles[0.5]:.1f}", f"80% 区间 {fc.interval[0]:.1f}–{fc.interval[1]:.1f}",
             delta_color="off", delta_arrow="off")
 last = rounds.iloc[-1]
-m[3].metric(f"上轮总分（{analysis.short_round(last.round_name)}）", f"{last.total:.2f}")
+m[3].metric("上轮总分", f"{last.total:.2f}", analysis.short_round(last.round_name), delta_color="off", delta_arrow="off")
 if fc.p_minors_gate is not None:
     m[4].metric("未成年人过线把握", forecast.pct(fc.p_minors_gate),
                 f"预计 {fc.minors_median:.1f} 分（线 {fc.minors_gate:g}）", delta_color="off", delta_arrow="off",

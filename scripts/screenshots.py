@@ -48,6 +48,8 @@ def main(base: str = "http://localhost:8501", out: str = "docs/screenshots", onl
             if resp is None or resp.status >= 400:
                 continue
             wait_for_page(page)
+            page.wait_for_timeout(2500)  # a cold first run may not have started when the first wait looked
+            wait_for_page(page)
             page.screenshot(path=str(out_dir / f"{slug}.png"), full_page=True)
             print("saved", out_dir / f"{slug}.png")
         browser.close()
