@@ -51,9 +51,10 @@ def peak_rss_mb() -> float:
 
 
 def demo_for(rows: int, seed: int = 2026, progress=None) -> Path:
-    """A demo store of about ``rows`` problems, built once and kept in .bench/."""
+    """A demo store of about ``rows`` problems, built once and kept in .bench/ — once per framework file and demo
+    generator: either changing builds a new one, so a measure never runs on a store of an older framework."""
     BENCH_DIR.mkdir(exist_ok=True)
-    path = BENCH_DIR / f"demo-{rows}-{seed}.duckdb"
+    path = BENCH_DIR / f"demo-{rows}-{seed}-{_demo_fingerprint()}.duckdb"
     if not path.exists():
         build_demo(path, scale=max(rows / PROBLEMS_PER_SCALE, 0.01), seed=seed, progress=progress)
     else:
@@ -63,6 +64,18 @@ def demo_for(rows: int, seed: int = 2026, progress=None) -> Path:
         finally:
             con.close()
     return path
+
+
+def _demo_fingerprint() -> str:
+    """8 hex digits of the framework file and the demo generator the stores are built from."""
+    import hashlib
+
+    from campaign import demo
+    from campaign.config import FRAMEWORK_FILE
+
+    h = hashlib.sha256(FRAMEWORK_FILE.read_bytes())
+    h.update(Path(demo.__file__).read_bytes())
+    return h.hexdigest()[:8]
 
 
 def default_params(con: duckdb.DuckDBPyConnection) -> dict:
