@@ -1,4 +1,5 @@
 """短板指标: standards ranked by points lost against the pass line, Pareto, street × category, rebounds, drill-down."""
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -18,8 +19,17 @@ if f.round_id is None:
     st.stop()
 
 p = f.params()
+rnd = ui.call(metrics.round_scores).set_index("round_id").loc[f.round_id]
+framework = "city"
+if pd.notna(rnd.get("minors_total")):  # the round assessed the minors' framework too: either one's short boards
+    shown = st.segmented_control("测评体系", ["城市测评", "未成年人测评"], default="城市测评", key="fw",
+                                 bind="query-params") or "城市测评"
+    framework = "minors" if shown == "未成年人测评" else "city"
+    if framework == "minors":
+        st.caption(f"{analysis.minors_text(rnd.minors_total, rnd.minors_line, rnd.minors_share, rnd.minors_gate)}；"
+                   "以下失分为未成年人测评体系自身的分值（满分 100）。")
 losses = ui.call(analysis.standard_losses, round_id=f.round_id, start=f.start, end=f.end, street=f.street,
-                   department=f.department, site_type=f.site_type, category=f.category)
+                 department=f.department, site_type=f.site_type, category=f.category, framework=framework)
 pass_rate = ui.call(metrics.settings).pass_rate
 reb = ui.query("period_indicators", **p, rebound_days=office.rebound_days).iloc[0]
 k80 = analysis.pareto_count(losses)

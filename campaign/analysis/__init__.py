@@ -511,14 +511,17 @@ def biggest_change(groups: pd.DataFrame, key: str, round_id: int) -> tuple[str |
 # short boards
 def standard_losses(con: duckdb.DuckDBPyConnection, round_id: int, start: date, end: date,
                     street: str | None = None, department: str | None = None, site_type: str | None = None,
-                    category: str | None = None) -> pd.DataFrame:
-    """Assessed standards of the round ranked by points lost, with the pass line and the period's ledger.
+                    category: str | None = None, framework: str = "city") -> pd.DataFrame:
+    """Assessed standards of the round ranked by points lost, with the pass line and the period's ledger; the
+    city's framework, or the minors' (framework="minors": its own points, out of 100).
 
     lost: the standard's lost points (points × (1 − rate)); with a street or department filter, the part of
     them attributed to it (谁丢分谁负责). Site-type and category filters keep the standards that cover them.
     Columns: code, name, section, item, method, points, rate, lost, below_pass, problems, deduction, cum_share.
     """
-    detail = metrics.round_detail(con, round_id)
+    # the city's detail is the one the other sections share (one memo key for it)
+    detail = metrics.round_detail(con, round_id) if framework == "city" else \
+        metrics.round_detail(con, round_id, framework=framework)
     pass_rate = metrics.settings(con).pass_rate
     r = detail.rates[detail.rates["assessed"]].copy()
     if street or department:

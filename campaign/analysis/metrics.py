@@ -147,16 +147,20 @@ class RoundDetail:
 
 
 @_shared
-def round_detail(con: duckdb.DuckDBPyConnection, round_id: int) -> RoundDetail:
+def round_detail(con: duckdb.DuckDBPyConnection, round_id: int, framework: str = "city") -> RoundDetail:
+    """The round per standard of one framework: the city's (default) or the minors' ("minors", out of 100); the
+    score is the round's whatever the framework."""
     cfg = settings(con)
-    std = standards(con)
+    city = standards(con)
+    std = city if framework == "city" else queries.run(con, "minors_standards")
     obs = queries.run(con, "round_observations", round_id=round_id)
     survey = queries.run(con, "survey_rates_by_round")
     survey = survey[survey["round_id"].eq(round_id)]
     bonus = queries.run(con, "bonus_by_round")
     neg = queries.run(con, "negatives_by_round")
     rates = scoring.standard_rates(std, obs, survey)
-    score = scoring.round_total(rates, bonus[bonus["round_id"].eq(round_id)],
+    city_rates = rates if framework == "city" else scoring.standard_rates(city, obs, survey)
+    score = scoring.round_total(city_rates, bonus[bonus["round_id"].eq(round_id)],
                                 neg[neg["round_id"].eq(round_id)], cfg.bonus_cap, minors_round(con, obs, survey))
     attribution = scoring.attribute_lost(rates, obs, survey)
     return RoundDetail(round_id, rates, attribution, score, street_losses(attribution),

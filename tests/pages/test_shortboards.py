@@ -108,3 +108,18 @@ def test_drill_down_from_a_standard_to_sites_and_problems(app_env):
     problems_shown = frame(at, "问题编号")
     assert len(problems_shown) == rows
     assert f"B4.1.3 本期督查问题**（{rows:,} 条）" in texts(at)
+
+
+def test_the_minors_framework_has_its_own_short_boards(app_env):
+    """With the round's minors' framework assessed, the page switches to its standards and their own points."""
+    at = open_page("shortboards", fw="未成年人测评")
+    con = duckdb.connect(str(app_env))
+    minors = standard_rates(con, 8, "minors")
+    city = standard_rates(con, 8)
+    con.close()
+    assert metric(at, "本轮失分合计").value == f"{minors['lost'].sum():.2f} 分" != f"{city['lost'].sum():.2f} 分"
+    codes = frame(at, "编码")["编码"]
+    assert len(codes) == len(minors) and codes.str.startswith("M").all()
+    assert any("未成年人测评" in c.value and "满分 100" in c.value for c in at.caption)
+    city_page = open_page("shortboards")
+    assert metric(city_page, "本轮失分合计").value == f"{city['lost'].sum():.2f} 分"
