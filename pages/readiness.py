@@ -22,7 +22,6 @@ rank = c[1].number_input("目标名次（同组）", 1, 100, int(office.target_r
 stamp = forecast.rule_stamp()
 try:
     fc = ui.call(forecast.page_forecast, target_score=float(target), target_rank=int(rank), stamp=stamp)
-    bt = ui.call(forecast.page_backtest, target_score=float(target), stamp=stamp)
 except forecast.ForecastError as exc:
     st.error(str(exc))
     st.stop()
@@ -41,7 +40,7 @@ if fc.p_minors_gate is not None:
     m[4].metric("未成年人过线把握", forecast.pct(fc.p_minors_gate),
                 f"预计 {fc.minors_median:.1f} 分（线 {fc.minors_gate:g}）", delta_color="off", delta_arrow="off",
                 help=f"未成年人思想道德建设测评达到 {fc.minors_gate:g} 分申报线的把握")
-st.info(f"回测：{bt.line()}", icon=":material/fact_check:")
+backtest_line = st.empty()  # filled last: the forecast shows while the past rounds are predicted again
 for w in fc.warnings:
     st.warning(w)
 
@@ -75,6 +74,9 @@ std = forecast.risk_standards(fc, 10)
 st.plotly_chart(charts.risk_standards_chart(std, float(fc.standards["exp_lost"].sum())), width="stretch",
                 key="rd_std")
 
+with backtest_line, st.spinner("回测：按过去几轮测评前的数据重新预测，与实际得分比较……"):
+    bt = ui.call(forecast.page_backtest, target_score=float(target), stamp=stamp)
+backtest_line.info(f"回测：{bt.line()}", icon=":material/fact_check:")
 with st.expander("回测明细与模型说明"):
     st.dataframe(forecast.backtest_table(bt), hide_index=True, width="stretch")
     st.markdown(forecast.help_text(fc))

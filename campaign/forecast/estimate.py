@@ -152,7 +152,6 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
     rho = -rule.problem_weight * np.log(ratio)
     # the site's own observations
     own = fo.groupby(["site_id", "standard_code"])[["wp", "wf"]].sum().reset_index()
-    own_map = dict(zip(zip(own["site_id"].astype(int), own["standard_code"]), zip(own["wp"], own["wf"])))
 
     n0 = rule.prior_strength
     blocks: list[TypeBlock] = []
@@ -160,6 +159,14 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
     st_arr, street_arr = sites["site_type"].to_numpy(), sites["street"].to_numpy()
     id_arr, codes_arr = sites["site_id"].to_numpy(int), fstd["code"].to_numpy()
     type_sets = [set(ts) if ts is not None else set() for ts in fstd["site_types"]]
+    # the own observations as (site index, field standard index, wp, wf), the pairs both sides know
+    o_site = pd.Series(np.arange(len(sites)), index=id_arr).reindex(own["site_id"].astype(int)).to_numpy()
+    o_std = pd.Series(np.arange(len(codes_arr)), index=codes_arr).reindex(own["standard_code"]).to_numpy()
+    known = ~(np.isnan(o_site) | np.isnan(o_std))
+    o_site, o_std = o_site[known].astype(np.int64), o_std[known].astype(np.int64)
+    o_wp, o_wf = own["wp"].to_numpy(float)[known], own["wf"].to_numpy(float)[known]
+    row_of = np.full(len(sites), -1, dtype=np.int64)
+    col_of = np.full(len(codes_arr), -1, dtype=np.int64)
     for t in types:
         idx = np.flatnonzero(st_arr == t)
         js = np.array([j for j, ts in enumerate(type_sets) if t in ts], dtype=int)
@@ -171,12 +178,12 @@ def _field(std: pd.DataFrame, sites: pd.DataFrame, obs: pd.DataFrame, rounds: pd
         mu = expit(logit(prior)[None, :] + ds[:, None] + rho[idx][:, None])
         a = n0 * mu
         b = n0 * (1 - mu)
-        for r, sid in enumerate(id_arr[idx]):
-            for c_, code in enumerate(codes_arr[js]):
-                hit = own_map.get((sid, code))
-                if hit:
-                    a[r, c_] += hit[0]
-                    b[r, c_] += hit[1]
+        row_of[idx], col_of[js] = np.arange(len(idx)), np.arange(len(js))
+        r, c_ = row_of[o_site], col_of[o_std]
+        mine = (r >= 0) & (c_ >= 0)
+        np.add.at(a, (r[mine], c_[mine]), o_wp[mine])
+        np.add.at(b, (r[mine], c_[mine]), o_wf[mine])
+        row_of[idx], col_of[js] = -1, -1
         blocks.append(TypeBlock(t, idx, js, logit(a / (a + b)), int(min(k, len(idx)))))
     missing = [t for ts in fstd["site_types"] for t in (ts if ts is not None else []) if t not in set(types)]
     if missing:
