@@ -176,6 +176,15 @@ def test_the_command_line_what_if_reports_the_gate(below, above, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["minors_total"] == pytest.approx(90.0) and out["minors_gate"] is True
     assert out["baseline_total"] == pytest.approx(90.0)
+    # the minors' framework moves too: at 100 % it is 100, and the total 0.8 × 90 + 0.2 × 100 = 92
+    assert main(["whatif", "--db", str(below), "--json", "--set", "section:M=1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["minors_total"] == pytest.approx(100.0) and out["minors_gate"] is True
+    assert out["projected_total"] == pytest.approx(92.0) and out["baseline_total"] == pytest.approx(0.8 * 90 + 0.2 * 68)
+    sections = {s["section"]: s for s in out["sections"]}
+    assert sections["未成年人思想道德建设"]["framework"] == "minors"
+    assert sections["未成年人思想道德建设"]["projected"] == pytest.approx(100.0)
+    assert {s["framework"] for s in out["sections"]} == {"city", "minors"}
 
 
 def test_the_briefing_says_the_city_would_not_qualify(below, above):

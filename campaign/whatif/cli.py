@@ -20,6 +20,9 @@ from campaign.whatif.solver import Plan
 def result_json(model: Model, p: Projection, plan: Plan | None = None) -> dict:
     base = model.baseline
     sec = change_by(model, p, "section")
+    s = model.standards
+    framework_of = (s.drop_duplicates("section").set_index("section")["framework"] if "framework" in s
+                    else pd.Series(dtype=object))
     out = dict(
         round_id=model.round_id, round_name=model.round_name,
         baseline_total=round(base.total, 6), projected_total=round(p.total, 6),
@@ -27,7 +30,8 @@ def result_json(model: Model, p: Projection, plan: Plan | None = None) -> dict:
         vetoed=p.score.vetoed, bonus=p.score.bonus, deduction=p.score.deduction, max_base=p.score.max_base,
         minors_total=None if p.score.minors_total is None else round(p.score.minors_total, 6),
         minors_gate=p.score.minors_gate,
-        sections=[dict(section=r.section, points=round(r.points, 6), baseline=round(r.earned_before, 6),
+        sections=[dict(section=r.section, framework=str(framework_of.get(r.section, "city")),
+                       points=round(r.points, 6), baseline=round(r.earned_before, 6),
                        projected=round(r.earned_after, 6)) for r in sec.itertuples()],
         settings=[dict(key=r.key, fix=bool(r.fix), units=int(r.units),
                        before=None if pd.isna(r.before) else round(r.before, 6),
