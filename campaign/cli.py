@@ -175,6 +175,47 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_framework(args: argparse.Namespace) -> int:
+    """Check a framework file and, unless --check, put it in the store in place of the one there (one transaction:
+    the old one stays if anything fails); say which stored results name standards the new one does not have."""
+    from campaign.config import FRAMEWORK_FILE
+    from campaign.model.framework import FrameworkError, load_framework
+    from campaign.store import load_framework_into, write_transaction
+
+    path = Path(args.file) if args.file else FRAMEWORK_FILE
+    try:
+        fw = load_framework(path)
+    except FrameworkError as exc:
+        _say(str(exc))
+        return 2
+    std = fw.standards
+    n_city, n_minors = int(std["framework"].eq("city").sum()), int(std["framework"].eq("minors").sum())
+    head = (f"测评体系「{fw.name}」{fw.version}：城市测评标准 {n_city} 条"
+            + (f"，未成年人测评标准 {n_minors} 条" if n_minors else "") + f"，负面清单 {len(fw.negative)} 项")
+    if args.check:
+        print(f"{head}，校验通过（未写入数据库）。")
+        return 0
+    if not Path(args.db).is_file():
+        _say(f"错误：找不到数据库「{args.db}」。")
+        return 2
+    con = _hold(args.db, args.wait, "可先停止看板再载入")
+    try:
+        with write_transaction(con) as cur:
+            load_framework_into(cur, fw)
+            orphans = cur.execute(
+                "SELECT (SELECT count(*) FROM store.assessment_scores s WHERE NOT EXISTS "
+                "(SELECT 1 FROM store.standards d WHERE d.code = s.standard_code)), "
+                "(SELECT count(*) FROM store.problems p WHERE p.standard_code IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM store.standards d WHERE d.code = p.standard_code))").fetchone()
+    finally:
+        con.close()
+    print(f"{head}，已载入数据库 {args.db}。")
+    if orphans[0] or orphans[1]:
+        print(f"注意：已有 {orphans[0]:,} 条测评结果、{orphans[1]:,} 条督查问题的测评标准编码不在新测评体系中"
+              "（计分时按未测评处理；可按新编码重新导入）。")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from campaign.outputs.publish_cli import run
 
@@ -205,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="不显示进度")
     p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("framework", help="载入测评体系：校验 data/framework.yaml（或 --file 指定的文件），通过后替换数据库中的测评体系")
+    p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")
+    p.add_argument("--file", default=None, help="测评体系文件（默认 data/framework.yaml）")
+    p.add_argument("--check", action="store_true", help="只校验文件，不写入数据库")
+    p.add_argument("--wait", type=float, default=60.0, help="数据库被看板占用时最多等待的秒数（默认 60）")
+    p.set_defaults(func=cmd_framework)
 
     p = sub.add_parser("backup", help="备份数据库（一致快照，写完才改名到位）")
     p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 CAMPAIGN_DB 或 data/campaign.duckdb）")

@@ -189,6 +189,7 @@ def test_the_command_line_what_if_reports_the_gate(below, above, capsys):
 
 def test_the_briefing_says_the_city_would_not_qualify(below, above):
     from campaign import briefing
+    from campaign.outputs import slides
 
     for db, text in ((below, "未成年人测评 68.0 分，低于 85 分申报线，按规定不能申报。"),
                      (above, "未成年人测评 90.0 分，达到 85 分申报线，按 20% 计入总分。")):
@@ -199,6 +200,9 @@ def test_the_briefing_says_the_city_would_not_qualify(below, above):
             con.close()
         assert b.words["minors_text"] == text
         assert text in next(s for s in b.sections if s.key == "score").paragraphs[0]
+        first = slides.points(b).points[0]  # the meeting's and the deck's first point
+        assert first.note == text
+        assert first.title.endswith("；未成年人测评低于申报线，不能申报") == (db == below)
 
 
 def test_without_a_minors_framework_nothing_changes(tmp_path):

@@ -286,7 +286,9 @@ def _build(con: duckdb.DuckDBPyConnection, week: int | str, template: Path | str
             "veto_text": "本轮存在一票否决事项，测评结果不合格。" if bool(cur.vetoed) else "",
             "minors_text": _minors_sentence(cur),
         }
-        values |= {"round_id": rid, "total": float(cur.total), "rank": rank, "ranked": _int_or_none(cur.ranked)}
+        gate = cur.get("minors_gate")
+        values |= {"round_id": rid, "total": float(cur.total), "rank": rank, "ranked": _int_or_none(cur.ranked),
+                   "minors_gate": None if gate is None or pd.isna(gate) else bool(gate)}
         score_blocks = [_rounds_table(upto), _score_chart(upto, rid, office.target_total), _sections_table(sect)]
 
     # --- 三、短板指标 ---------------------------------------------------------------------------------

@@ -70,7 +70,9 @@ def points(b: Briefing) -> Meeting:
              Figure("按期整改率", w["on_time_rate"], w["on_time_change_text"], _tone(w["on_time_change_text"], True))]
     title = (f"{b.round_name}总分 {w['total']}，同组第{w['rank']}名（{w['rank_change_text']}）" if b.round_id is not None
              else f"本周发现问题 {w['found']} 个，整改完成 {w['closed']} 个")
-    out.append(Point("progress", "本周进退", title, figs))
+    if v.get("minors_gate") is False:  # under the minors' line the city may not apply: the slide says so first
+        title += "；未成年人测评低于申报线，不能申报"
+    out.append(Point("progress", "本周进退", title, figs, note=w.get("minors_text", "")))
 
     streets, depts = b.table("街道排名"), b.table("单位排名")
     bottom = pd.concat([_tail(streets.frame, "街道（镇）", "街道"), _tail(depts.frame, "责任单位", "责任单位")],

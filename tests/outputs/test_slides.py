@@ -41,7 +41,7 @@ def test_the_deck_has_the_meetings_points_one_per_slide(deck):
     assert any(s.shapes[-1].shape_type == 13 for s in prs.slides)  # a chart drawn as a picture
 
 
-def test_the_first_point_shows_the_overviews_total_and_rank(deck):
+def test_the_first_point_shows_the_overviews_total_and_rank(deck, app_env):  # 总览 on the same demo store
     _, prs = deck
     first = texts(list(prs.slides)[1])
     at = open_page("overview")
