@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,16 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "campaign.duckdb"
     build_demo(path, scale=1.0, seed=2026)
     return path
+
+
+@pytest.fixture()
+def demo_copy(demo_db, tmp_path):
+    """A connection to this test's own copy of the demo store, free to write to."""
+    db = tmp_path / "demo-copy.duckdb"
+    shutil.copy(demo_db, db)
+    con = duckdb.connect(str(db))
+    yield con
+    con.close()
 
 
 @pytest.fixture()

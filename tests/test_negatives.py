@@ -1,10 +1,8 @@
 """负面清单 with sanctions: each item's sanction, window and owner in the framework file; events the office reports
 count against the tests held within the window (扣分 deducts, the other sanctions fail the round); the risk
 register says which items a test is exposed to."""
-import shutil
 from datetime import date
 
-import duckdb
 import pytest
 import yaml
 
@@ -14,12 +12,8 @@ from campaign.model.framework import FrameworkError, load_framework, parse_frame
 
 
 @pytest.fixture()
-def con(demo_db, tmp_path):
-    db = tmp_path / "neg.duckdb"
-    shutil.copy(demo_db, db)
-    c = duckdb.connect(str(db))
-    yield c
-    c.close()
+def con(demo_copy):
+    return demo_copy
 
 
 def totals(con) -> dict:

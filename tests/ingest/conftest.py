@@ -161,3 +161,19 @@ def base_rows() -> list[list]:
         ledger_row(11, "DC011", D(2025, 3, 14), "青山镇集贸市场", "青山镇", "区城管执法大队", "占道经营", "店外经营"),
         ledger_row(12, "DC012", D(2025, 3, 14), "解放路3巷", "北关街道", "区城市管理局", "环境卫生", "墙角堆放杂物"),
     ]
+
+
+@pytest.fixture()
+def page(store, monkeypatch):
+    """The 数据导入 page opened through the dashboard's entry on the test module's ``store``."""
+    from streamlit.testing.v1 import AppTest
+
+    from campaign.config import ROOT
+
+    monkeypatch.setenv("CAMPAIGN_DB", str(store))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/import.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

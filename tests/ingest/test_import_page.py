@@ -1,26 +1,11 @@
 """数据导入 page: check first, import on confirmation, quarantine shown and downloadable, undo per import."""
 import duckdb
-import pytest
-from streamlit.testing.v1 import AppTest
 
-from campaign.config import ROOT
 from campaign.store import data_version
 from tests.ingest.conftest import LEDGER_HEADER, ledger_row, write_xlsx
 from tests.ingest.test_ledger import messy  # noqa: F401  (fixture)
 
-ENTRY = str(ROOT / "dashboard.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture()
-def page(store, monkeypatch):
-    monkeypatch.setenv("CAMPAIGN_DB", str(store))
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.run()
-    at.switch_page("pages/import.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def counts(store) -> tuple[int, int]:

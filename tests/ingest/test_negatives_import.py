@@ -1,11 +1,9 @@
 """负面清单事件 imported from a 报送台账: matched to the framework's items, counted by hand, held with reasons that
 name the row and column, never twice, undone whole, counted in the round totals like events entered on the page."""
 import io
-import shutil
 import zipfile
 from datetime import date
 
-import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -140,12 +138,8 @@ def test_a_failure_while_writing_leaves_nothing_half_written(con, ledger, monkey
 
 # --- the round totals ----------------------------------------------------------------------------------------
 @pytest.fixture()
-def demo(demo_db, tmp_path):
-    db = tmp_path / "neg_import.duckdb"
-    shutil.copy(demo_db, db)
-    c = duckdb.connect(str(db))
-    yield c
-    c.close()
+def demo(demo_copy):
+    return demo_copy
 
 
 def totals(con) -> dict:

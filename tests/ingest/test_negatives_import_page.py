@@ -1,24 +1,9 @@
 """数据导入 page with a 负面清单事项报送台账: each row's fate shown before anything is written, then imported."""
 import duckdb
-import pytest
-from streamlit.testing.v1 import AppTest
 
-from campaign.config import ROOT
 from tests.ingest.negative_files import write_negative_ledger
 
-ENTRY = str(ROOT / "dashboard.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture()
-def page(store, monkeypatch):
-    monkeypatch.setenv("CAMPAIGN_DB", str(store))
-    at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.run()
-    at.switch_page("pages/import.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def stored(store) -> int:
